@@ -1,0 +1,312 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"shopflow/api"
+	"shopflow/auth"
+	"shopflow/config"
+	"shopflow/store"
+	"shopflow/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	code := m.Run()
+	storetest.DropTemplate()
+	os.Exit(code)
+}
+
+// testEnv is one API over its own fresh database and its own Redis key prefix.
+type testEnv struct {
+	t      testing.TB
+	Server *api.Server
+	Store  *store.Store
+	Redis  *redis.Client
+	Tokens *auth.Tokens
+	Config config.Config
+}
+
+// envOption adjusts the config before the server is built.
+type envOption func(*config.Config)
+
+func newEnv(t testing.TB, opts ...envOption) *testEnv {
+	t.Helper()
+	pool := storetest.NewPool(t)
+	redisURL := os.Getenv("SHOPFLOW_TEST_REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	ropt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatalf("SHOPFLOW_TEST_REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(ropt)
+	t.Cleanup(func() { rdb.Close() })
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("redis at %s: %v", redisURL, err)
+	}
+	cfg, err := config.Load([]string{"SHOPFLOW_JWT_SECRET=test-secret-test-secret-test-secret!", "SHOPFLOW_BCRYPT_COST=4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RedisPrefix = "test:" + randHex(6) + ":"
+	for _, o := range opts {
+		o(&cfg)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, _ := rdb.Keys(ctx, cfg.RedisPrefix+"*").Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
+	st := store.New(pool)
+	tokens := &auth.Tokens{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, TTL: cfg.JWTTTL}
+	pw, err := auth.NewPasswords(cfg.BcryptCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv, err := api.New(api.Deps{
+		Config: cfg, Store: st, Redis: rdb, Tokens: tokens, Passwords: pw, Logger: logger,
+		Registry: prometheus.NewRegistry(),
+		Checks: []api.Check{
+			{Name: "postgres", Probe: st.Ping},
+			{Name: "redis", Probe: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, Server: srv, Store: st, Redis: rdb, Tokens: tokens, Config: cfg}
+}
+
+// response is a recorded response.
+type response struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test if it is not JSON.
+func (r response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("response %d is not JSON (%v): %s", r.Code, err, r.Body)
+	}
+}
+
+// ErrorCode is the error.code of an error response.
+func (r response) ErrorCode(t testing.TB) string {
+	t.Helper()
+	var b api.ErrorBody
+	r.JSON(t, &b)
+	return string(b.Error.Code)
+}
+
+// req describes one request; Body may be a string (sent raw) or any value (sent as JSON).
+type req struct {
+	Method, Path string
+	Body         any
+	Token        string
+	Header       map[string]string
+}
+
+// do serves one request through the whole router and checks the response against
+// api/openapi.yaml: a documented route answering outside its documented schema fails the test.
+func (e *testEnv) do(r req) response {
+	e.t.Helper()
+	var body io.Reader
+	var raw []byte
+	switch b := r.Body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if raw != nil {
+		body = bytes.NewReader(raw)
+	}
+	hr := httptest.NewRequest(r.Method, r.Path, body)
+	if raw != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if r.Token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	for k, v := range r.Header {
+		hr.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	e.Server.Handler().ServeHTTP(rec, hr)
+	res := response{Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	validateAgainstSpec(e.t, r.Method, r.Path, raw, res)
+	return res
+}
+
+// mustDo is do that fails the test unless the status is want.
+func (e *testEnv) mustDo(want int, r req) response {
+	e.t.Helper()
+	res := e.do(r)
+	if res.Code != want {
+		e.t.Fatalf("%s %s: status %d, want %d: %s", r.Method, r.Path, res.Code, want, res.Body)
+	}
+	return res
+}
+
+// account is a registered user with a token.
+type account struct {
+	store.User
+	Token    string
+	Password string
+}
+
+// newCustomer registers a customer through the API and logs it in.
+func (e *testEnv) newCustomer() account {
+	e.t.Helper()
+	return e.registerAndLogin(map[string]any{"email": "c-" + randHex(5) + "@example.com", "password": "a-long-password-1", "name": "Casey"})
+}
+
+// newSeller registers a seller through the API and logs it in.
+func (e *testEnv) newSeller() account {
+	e.t.Helper()
+	return e.registerAndLogin(map[string]any{"email": "s-" + randHex(5) + "@example.com", "password": "a-long-password-1",
+		"role": "seller", "store_name": "Store " + randHex(4)})
+}
+
+// newAdmin creates an admin the way operators do (no API for it) and logs it in.
+func (e *testEnv) newAdmin() account {
+	e.t.Helper()
+	email := "a-" + randHex(5) + "@example.com"
+	pw, _ := auth.NewPasswords(4)
+	hash, _ := pw.Hash("an-admin-password-1")
+	if _, err := e.Store.EnsureAdmin(context.Background(), email, hash); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.login(email, "an-admin-password-1")
+}
+
+func (e *testEnv) registerAndLogin(body map[string]any) account {
+	e.t.Helper()
+	e.mustDo(http.StatusCreated, req{Method: "POST", Path: "/api/v1/auth/register", Body: body})
+	return e.login(body["email"].(string), body["password"].(string))
+}
+
+func (e *testEnv) login(email, password string) account {
+	e.t.Helper()
+	res := e.mustDo(http.StatusOK, req{Method: "POST", Path: "/api/v1/auth/login", Body: map[string]any{"email": email, "password": password}})
+	var tok struct {
+		AccessToken string     `json:"access_token"`
+		User        store.User `json:"user"`
+	}
+	res.JSON(e.t, &tok)
+	return account{User: tok.User, Token: tok.AccessToken, Password: password}
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var spec struct {
+	once   sync.Once
+	doc    *openapi3.T
+	router routers.Router
+	err    error
+}
+
+func loadSpec() (*openapi3.T, routers.Router, error) {
+	spec.once.Do(func() {
+		loader := openapi3.NewLoader()
+		spec.doc, spec.err = loader.LoadFromData(api.OpenAPISpec)
+		if spec.err != nil {
+			return
+		}
+		if spec.err = spec.doc.Validate(context.Background()); spec.err != nil {
+			return
+		}
+		// Validate against the path only: the servers list names deployments, not the test host.
+		spec.doc.Servers = nil
+		spec.router, spec.err = gorillamux.NewRouter(spec.doc)
+	})
+	return spec.doc, spec.router, spec.err
+}
+
+func validateAgainstSpec(t testing.TB, method, path string, reqBody []byte, res response) {
+	t.Helper()
+	_, router, err := loadSpec()
+	if err != nil {
+		t.Fatalf("api/openapi.yaml: %v", err)
+	}
+	hr := httptest.NewRequest(method, "http://localhost"+path, bytes.NewReader(reqBody))
+	route, params, err := router.FindRoute(hr)
+	if err != nil {
+		return // undocumented paths are caught by TestOpenAPICoversEveryRoute
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: hr, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+		Status:  res.Code,
+		Header:  res.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(res.Body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s -> %d does not match api/openapi.yaml: %v\nbody: %s", method, path, res.Code, err, truncate(res.Body))
+	}
+}
+
+func truncate(b []byte) string {
+	s := string(b)
+	if len(s) > 600 {
+		return s[:600] + "..."
+	}
+	return s
+}
+
+// specPath turns a Gin route (/products/:id) into its OpenAPI form (/products/{id}).
+func specPath(ginPath string) string {
+	parts := strings.Split(ginPath, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, ":") || strings.HasPrefix(p, "*") {
+			parts[i] = "{" + p[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+var _ = fmt.Sprintf
+var _ = time.Second

@@ -1,0 +1,159 @@
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"shopflow/auth"
+	"shopflow/errs"
+)
+
+const (
+	requestIDHeader = "X-Request-ID"
+	ctxRequestID    = "shopflow.request_id"
+	ctxClaims       = "shopflow.claims"
+)
+
+// A client-supplied request id is kept only if it is short and plain, so it is safe in logs.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// withRequestID gives every request an id, echoed in the response and in every log line.
+func withRequestID(c *gin.Context) {
+	id := c.GetHeader(requestIDHeader)
+	if !validRequestID.MatchString(id) {
+		id = uuid.NewString()
+	}
+	c.Set(ctxRequestID, id)
+	c.Header(requestIDHeader, id)
+	c.Next()
+}
+
+func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+// accessLog writes one structured line per request, and observes the request metrics.
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	elapsed := time.Since(start)
+	status := c.Writer.Status()
+	s.metrics.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+	s.metrics.latency.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+	if route == "/healthz" || route == "/readyz" || route == "/metrics" {
+		return // probes and scrapes every few seconds would drown the log
+	}
+	s.Logger.LogAttrs(c.Request.Context(), logLevel(status), "request",
+		slog.String("request_id", requestID(c)),
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+		slog.String("client_ip", c.ClientIP()),
+		slog.Int("bytes", c.Writer.Size()),
+	)
+}
+
+// recoverPanics turns a handler panic into a logged 500 in the standard error shape.
+func (s *Server) recoverPanics(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.fail(c, errs.Wrap(panicError{r}, errs.Internal, "panic"))
+		}
+	}()
+	c.Next()
+}
+
+// limitBody caps every request body; reading past the cap fails, and bindJSON turns that into 413.
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.Config.BodyLimitBytes {
+		s.fail(c, errs.E(errs.TooLarge, "request body is larger than %d bytes", s.Config.BodyLimitBytes))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.Config.BodyLimitBytes)
+	c.Next()
+}
+
+// authenticate reads a Bearer token when one is sent. A bad token is always a 401, even on
+// public routes, so a client never silently falls back to anonymous.
+func (s *Server) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	if h == "" {
+		c.Next()
+		return
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		s.fail(c, errs.E(errs.Unauthorized, "Authorization header must be 'Bearer <token>'"))
+		return
+	}
+	claims, err := s.Tokens.Verify(strings.TrimSpace(token))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Set(ctxClaims, claims)
+	c.Next()
+}
+
+// requireRole lets the request through only for an authenticated user holding one of roles.
+func (s *Server) requireRole(roles ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		claims, ok := claimsOf(c)
+		if !ok {
+			c.Header("WWW-Authenticate", `Bearer realm="shopflow"`)
+			s.fail(c, errs.E(errs.Unauthorized, "authentication required"))
+			return
+		}
+		if len(roles) > 0 && !slices.Contains(roles, claims.Role) {
+			s.fail(c, errs.E(errs.Forbidden, "this needs one of the roles: %s", strings.Join(roles, ", ")))
+			return
+		}
+		c.Next()
+	}
+}
+
+// claimsOf returns the caller's verified claims, if the request carried a token.
+func claimsOf(c *gin.Context) (auth.Claims, bool) {
+	v, ok := c.Get(ctxClaims)
+	if !ok {
+		return auth.Claims{}, false
+	}
+	claims, ok := v.(auth.Claims)
+	return claims, ok
+}
+
+// mustClaims is claimsOf for routes behind requireRole, where claims are always present.
+func mustClaims(c *gin.Context) auth.Claims {
+	claims, _ := claimsOf(c)
+	return claims
+}
+
+func logLevel(status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case status >= 400:
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprintf("panic: %v", p.v) }

@@ -1,0 +1,124 @@
+// Package api is Shopflow's REST API (Gin): the router, middleware, one file per resource, and
+// the one table mapping domain errors to HTTP status. Handlers validate, write what must be
+// written in one transaction, start or signal workflows, and answer; they never do long work.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"shopflow/auth"
+	"shopflow/config"
+	"shopflow/errs"
+	"shopflow/store"
+)
+
+// Check is one dependency probed by /readyz.
+type Check struct {
+	Name  string
+	Probe func(ctx context.Context) error
+}
+
+// Deps is everything the API needs, passed in by cmd/shopflow.
+type Deps struct {
+	Config    config.Config
+	Store     *store.Store
+	Redis     *redis.Client
+	Tokens    *auth.Tokens
+	Passwords *auth.Passwords
+	Logger    *slog.Logger
+	// Registry receives the API's metrics and is served at /metrics; it may also hold others'
+	// (the Temporal SDK's), so one scrape sees the whole process.
+	Registry *prometheus.Registry
+	// Checks are probed by /readyz in addition to nothing else: pass Postgres, Redis, Temporal.
+	Checks []Check
+}
+
+// Server holds the API's dependencies; its methods are the handlers.
+type Server struct {
+	Deps
+	limiter *redis_rate.Limiter
+	metrics *httpMetrics
+	engine  *gin.Engine
+}
+
+// New builds the Server and its router.
+func New(d Deps) (*Server, error) {
+	m, err := newHTTPMetrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, limiter: redis_rate.NewLimiter(d.Redis), metrics: m}
+	s.engine = s.routes()
+	return s, nil
+}
+
+// Handler is the http.Handler serving the whole API.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Routes lists the registered method and path pairs (Gin syntax), for the OpenAPI coverage test.
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
+
+func (s *Server) routes() *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(withRequestID, s.accessLog, s.recoverPanics, s.limitBody, s.authenticate)
+	r.NoRoute(func(c *gin.Context) {
+		s.fail(c, errs.E(errs.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{
+			Code: "method_not_allowed", Message: "method " + c.Request.Method + " is not allowed here"}})
+	})
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(s.metricsHandler()))
+	r.GET("/openapi.yaml", s.openAPIDocument)
+	r.GET("/docs", s.swaggerUI)
+	r.GET("/docs/*file", s.swaggerUI)
+
+	customer := s.requireRole(store.RoleCustomer)
+	seller := s.requireRole(store.RoleSeller)
+	admin := s.requireRole(store.RoleAdmin)
+	sellerOrAdmin := s.requireRole(store.RoleSeller, store.RoleAdmin)
+	anyone := s.requireRole()
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/auth/register", s.register)
+	v1.POST("/auth/login", s.login)
+	v1.GET("/users/me", anyone, s.me)
+
+	v1.GET("/categories", s.listCategories)
+	v1.POST("/categories", admin, s.createCategory)
+	v1.GET("/categories/:id", s.getCategory)
+	v1.PATCH("/categories/:id", admin, s.updateCategory)
+	v1.DELETE("/categories/:id", admin, s.deleteCategory)
+
+	v1.GET("/products", s.listProducts)
+	v1.POST("/products", sellerOrAdmin, s.createProduct)
+	v1.GET("/products/:id", s.getProduct)
+	v1.PATCH("/products/:id", sellerOrAdmin, s.updateProduct)
+	v1.DELETE("/products/:id", sellerOrAdmin, s.archiveProduct)
+	v1.GET("/products/:id/inventory", sellerOrAdmin, s.getInventory)
+	v1.PUT("/products/:id/inventory", sellerOrAdmin, s.putInventory)
+
+	v1.GET("/cart", customer, s.getCart)
+	v1.DELETE("/cart", customer, s.clearCart)
+	v1.PUT("/cart/items/:product_id", customer, s.putCartItem)
+	v1.DELETE("/cart/items/:product_id", customer, s.deleteCartItem)
+
+	v1.GET("/wishlist", customer, s.getWishlist)
+	v1.PUT("/wishlist/items/:product_id", customer, s.putWishlistItem)
+	v1.DELETE("/wishlist/items/:product_id", customer, s.deleteWishlistItem)
+
+	_ = seller // used by later resources (seller rank, reports)
+	return r
+}

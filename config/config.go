@@ -1,0 +1,183 @@
+// Package config loads Shopflow's typed configuration from SHOPFLOW_* environment variables.
+// Everything else receives a Config value; nothing below cmd/ reads the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is the whole of Shopflow's configuration. The env tags are the documented variables.
+type Config struct {
+	DatabaseURL string `env:"SHOPFLOW_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/shopflow?sslmode=disable"`
+	RedisURL    string `env:"SHOPFLOW_REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+	// RedisPrefix namespaces every key, so several deployments (or test runs) can share a Redis.
+	RedisPrefix string `env:"SHOPFLOW_REDIS_PREFIX" envDefault:"shopflow:"`
+
+	TemporalAddress   string `env:"SHOPFLOW_TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
+	TemporalNamespace string `env:"SHOPFLOW_TEMPORAL_NAMESPACE" envDefault:"default"`
+	TaskQueue         string `env:"SHOPFLOW_TASK_QUEUE" envDefault:"shopflow"`
+
+	HTTPAddr        string        `env:"SHOPFLOW_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	PublicURL       string        `env:"SHOPFLOW_PUBLIC_URL"`
+	BodyLimitBytes  int64         `env:"SHOPFLOW_BODY_LIMIT_BYTES" envDefault:"1048576"`
+	ShutdownTimeout time.Duration `env:"SHOPFLOW_SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	LogLevel        string        `env:"SHOPFLOW_LOG_LEVEL" envDefault:"info"`
+	LogFormat       string        `env:"SHOPFLOW_LOG_FORMAT" envDefault:"json"`
+
+	JWTSecret  string        `env:"SHOPFLOW_JWT_SECRET"`
+	JWTIssuer  string        `env:"SHOPFLOW_JWT_ISSUER" envDefault:"shopflow"`
+	JWTTTL     time.Duration `env:"SHOPFLOW_JWT_TTL" envDefault:"1h"`
+	BcryptCost int           `env:"SHOPFLOW_BCRYPT_COST" envDefault:"12"`
+
+	// AdminEmail and AdminPassword create the first admin at start-up when both are set.
+	AdminEmail    string `env:"SHOPFLOW_ADMIN_EMAIL"`
+	AdminPassword string `env:"SHOPFLOW_ADMIN_PASSWORD"`
+
+	LoginLimitPerAccount int           `env:"SHOPFLOW_LOGIN_LIMIT_PER_ACCOUNT" envDefault:"10"`
+	LoginLimitPerIP      int           `env:"SHOPFLOW_LOGIN_LIMIT_PER_IP" envDefault:"50"`
+	LoginLimitPeriod     time.Duration `env:"SHOPFLOW_LOGIN_LIMIT_PERIOD" envDefault:"1m"`
+
+	PaymentTimeout time.Duration `env:"SHOPFLOW_PAYMENT_TIMEOUT" envDefault:"5m"`
+}
+
+// MinJWTSecretLen is the shortest HS256 secret accepted; shorter keys are brute-forceable.
+const MinJWTSecretLen = 32
+
+// Load reads the configuration from environ (os.Environ() format) and validates it.
+func Load(environ []string) (Config, error) {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
+		return Config{}, namedParseError(err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Validate checks every field and reports all problems at once, each naming its variable.
+func (c Config) Validate() error {
+	var problems []error
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad("SHOPFLOW_DATABASE_URL", "must be a postgres:// URL, got %q", redact(c.DatabaseURL))
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		bad("SHOPFLOW_REDIS_URL", "must be a redis:// or rediss:// URL, got %q", redact(c.RedisURL))
+	}
+	if c.TemporalAddress == "" || !strings.Contains(c.TemporalAddress, ":") {
+		bad("SHOPFLOW_TEMPORAL_ADDRESS", "must be host:port, got %q", c.TemporalAddress)
+	}
+	if c.TemporalNamespace == "" {
+		bad("SHOPFLOW_TEMPORAL_NAMESPACE", "must not be empty")
+	}
+	if c.TaskQueue == "" {
+		bad("SHOPFLOW_TASK_QUEUE", "must not be empty")
+	}
+	if c.HTTPAddr == "" || !strings.Contains(c.HTTPAddr, ":") {
+		bad("SHOPFLOW_HTTP_ADDR", "must be host:port, got %q", c.HTTPAddr)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Host == "" {
+			bad("SHOPFLOW_PUBLIC_URL", "must be an absolute URL, got %q", c.PublicURL)
+		}
+	}
+	if c.BodyLimitBytes < 1024 {
+		bad("SHOPFLOW_BODY_LIMIT_BYTES", "must be at least 1024, got %d", c.BodyLimitBytes)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("SHOPFLOW_SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("SHOPFLOW_LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("SHOPFLOW_LOG_FORMAT", "must be json or text, got %q", c.LogFormat)
+	}
+	if len(c.JWTSecret) < MinJWTSecretLen {
+		bad("SHOPFLOW_JWT_SECRET", "must be set to at least %d bytes (generate one with: openssl rand -hex 32)", MinJWTSecretLen)
+	}
+	if c.JWTIssuer == "" {
+		bad("SHOPFLOW_JWT_ISSUER", "must not be empty")
+	}
+	if c.JWTTTL < time.Minute || c.JWTTTL > 30*24*time.Hour {
+		bad("SHOPFLOW_JWT_TTL", "must be between 1m and 720h, got %s", c.JWTTTL)
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 16 {
+		bad("SHOPFLOW_BCRYPT_COST", "must be between 4 and 16, got %d", c.BcryptCost)
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		bad("SHOPFLOW_ADMIN_EMAIL", "and SHOPFLOW_ADMIN_PASSWORD must be set together")
+	}
+	if c.AdminEmail != "" {
+		if _, err := mail.ParseAddress(c.AdminEmail); err != nil {
+			bad("SHOPFLOW_ADMIN_EMAIL", "is not an email address: %q", c.AdminEmail)
+		}
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
+		bad("SHOPFLOW_ADMIN_PASSWORD", "must be at least 12 characters")
+	}
+	if c.LoginLimitPerAccount < 1 {
+		bad("SHOPFLOW_LOGIN_LIMIT_PER_ACCOUNT", "must be at least 1, got %d", c.LoginLimitPerAccount)
+	}
+	if c.LoginLimitPerIP < 1 {
+		bad("SHOPFLOW_LOGIN_LIMIT_PER_IP", "must be at least 1, got %d", c.LoginLimitPerIP)
+	}
+	if c.LoginLimitPeriod < time.Second {
+		bad("SHOPFLOW_LOGIN_LIMIT_PERIOD", "must be at least 1s, got %s", c.LoginLimitPeriod)
+	}
+	if c.PaymentTimeout < time.Second {
+		bad("SHOPFLOW_PAYMENT_TIMEOUT", "must be at least 1s, got %s", c.PaymentTimeout)
+	}
+	return errors.Join(problems...)
+}
+
+// namedParseError rewrites the library's field-named parse errors to name the variable instead,
+// because the variable is what an operator can fix.
+func namedParseError(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	t := reflect.TypeOf(Config{})
+	var out []error
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := t.FieldByName(pe.Name); ok {
+				name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+				out = append(out, fmt.Errorf("%s: cannot parse as %s: %v", name, pe.Type, pe.Err))
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+// redact hides a URL's password so a validation error never prints a credential.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparseable>"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,105 @@
+// Package store is Shopflow's Postgres data layer (pgx/v5): one file per aggregate, every
+// multi-statement change through InTx, and Postgres errors translated into the errs vocabulary.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"shopflow/errs"
+)
+
+// Store reads and writes Shopflow's data.
+type Store struct {
+	Pool *pgxpool.Pool
+}
+
+// New returns a Store over an open pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{Pool: pool} }
+
+// Open connects to databaseURL and checks the connection.
+func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database %s: %w", cfg.ConnConfig.Host, err)
+	}
+	return pool, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
+
+// maxTxAttempts bounds retries of transactions that lost a serialization or deadlock race.
+const maxTxAttempts = 5
+
+// InTx runs fn in one transaction, committing when it returns nil and rolling back otherwise.
+// Serialization failures and deadlocks are retried, so fn must be safe to run again.
+func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
+		err = pgx.BeginFunc(ctx, s.Pool, fn)
+		if !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// classify turns a Postgres failure into a domain error: constraint violations are the client's
+// problem (conflict or validation), no rows is not found, anything else stays internal.
+// what names the thing being worked on, for the client-safe message.
+func classify(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errs.Wrap(err, errs.NotFound, "%s not found", what)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return errs.Wrap(err, errs.Conflict, "%s already exists", what).WithDetails("constraint", pgErr.ConstraintName)
+		case "23503": // foreign_key_violation
+			return errs.Wrap(err, errs.Unprocessable, "%s refers to something that does not exist", what).WithDetails("constraint", pgErr.ConstraintName)
+		case "23514": // check_violation
+			return errs.Wrap(err, errs.Conflict, "%s would break a rule: %s", what, pgErr.ConstraintName).WithDetails("constraint", pgErr.ConstraintName)
+		case "22001", "22003", "22P02": // string too long, numeric out of range, bad text representation
+			return errs.Wrap(err, errs.Unprocessable, "%s has a value out of range", what)
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
