@@ -108,8 +108,10 @@ func (s *Server) allowLogin(ctx context.Context, email, ip string) error {
 		key   string
 		limit int
 	}{
-		{s.Config.RedisPrefix + "login:account:" + email, s.Config.LoginLimitPerAccount},
+		// The IP first, so attempts refused for the account still spend the IP's budget and
+		// spraying one password over many accounts is slowed too.
 		{s.Config.RedisPrefix + "login:ip:" + ip, s.Config.LoginLimitPerIP},
+		{s.Config.RedisPrefix + "login:account:" + email, s.Config.LoginLimitPerAccount},
 	}
 	for _, l := range limits {
 		res, err := s.limiter.Allow(ctx, l.key, redis_rate.Limit{Rate: l.limit, Burst: l.limit, Period: period})

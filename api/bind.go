@@ -24,11 +24,7 @@ import (
 func bindJSON(c *gin.Context, dst any) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return errs.E(errs.TooLarge, "request body is larger than %d bytes", tooLarge.Limit)
-		}
-		return errs.Wrap(err, errs.Invalid, "could not read request body")
+		return bodyReadError(err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errs.E(errs.Invalid, "request body is empty; a JSON object is required")
@@ -42,6 +38,15 @@ func bindJSON(c *gin.Context, dst any) error {
 		return errs.E(errs.Invalid, "request body must hold a single JSON object")
 	}
 	return validate(dst)
+}
+
+// bodyReadError classifies a failure to read the request body: over the limit is a 413.
+func bodyReadError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return errs.E(errs.TooLarge, "request body is larger than %d bytes", tooLarge.Limit)
+	}
+	return errs.Wrap(err, errs.Invalid, "could not read request body")
 }
 
 // validate runs the `binding` tags on v and returns field-level details.
@@ -162,6 +167,8 @@ func describe(fe validator.FieldError) string {
 		return "must be an email address"
 	case "e164":
 		return "must be a phone number in E.164 form, like +14155550123"
+	case "iso3166_1_alpha2":
+		return "must be an ISO 3166-1 alpha-2 country code, like US"
 	case "iso4217":
 		return "must be an ISO 4217 currency code, like USD"
 	case "uppercase":

@@ -28,8 +28,10 @@ import (
 	"shopflow/api"
 	"shopflow/auth"
 	"shopflow/config"
+	"shopflow/payment"
 	"shopflow/store"
 	"shopflow/store/storetest"
+	"shopflow/workflows"
 )
 
 func TestMain(m *testing.M) {
@@ -47,6 +49,63 @@ type testEnv struct {
 	Redis  *redis.Client
 	Tokens *auth.Tokens
 	Config config.Config
+	// Sagas records what the API asked of checkout workflows (no Temporal in API tests).
+	Sagas *fakeSagas
+}
+
+// fakeSagas stands in for workflows.Checkouts and records every call.
+type fakeSagas struct {
+	mu       sync.Mutex
+	Started  []string // order ids
+	Canceled map[string]string
+	Payments map[string]workflows.PaymentResult
+	// StartErr, when set, is returned by Start (Temporal down).
+	StartErr error
+	// NotRunning makes Cancel and PaymentResult answer workflows.ErrNoSaga.
+	NotRunning bool
+}
+
+func (f *fakeSagas) Start(_ context.Context, orderID, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.StartErr != nil {
+		return f.StartErr
+	}
+	f.Started = append(f.Started, orderID)
+	return nil
+}
+
+func (f *fakeSagas) Cancel(_ context.Context, orderID, reason string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.NotRunning {
+		return workflows.ErrNoSaga
+	}
+	if f.Canceled == nil {
+		f.Canceled = map[string]string{}
+	}
+	f.Canceled[orderID] = reason
+	return nil
+}
+
+func (f *fakeSagas) PaymentResult(_ context.Context, orderID string, r workflows.PaymentResult) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.NotRunning {
+		return workflows.ErrNoSaga
+	}
+	if f.Payments == nil {
+		f.Payments = map[string]workflows.PaymentResult{}
+	}
+	f.Payments[orderID] = r
+	return nil
+}
+
+// StartedCount is how many sagas were started (safe under concurrency).
+func (f *fakeSagas) StartedCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.Started)
 }
 
 // envOption adjusts the config before the server is built.
@@ -93,9 +152,12 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	sagas := &fakeSagas{}
 	srv, err := api.New(api.Deps{
 		Config: cfg, Store: st, Redis: rdb, Tokens: tokens, Passwords: pw, Logger: logger,
-		Registry: prometheus.NewRegistry(),
+		Checkouts: sagas,
+		Sandbox:   &payment.Sandbox{Pool: pool},
+		Registry:  prometheus.NewRegistry(),
 		Checks: []api.Check{
 			{Name: "postgres", Probe: st.Ping},
 			{Name: "redis", Probe: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
@@ -104,7 +166,7 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, Server: srv, Store: st, Redis: rdb, Tokens: tokens, Config: cfg}
+	return &testEnv{t: t, Server: srv, Store: st, Redis: rdb, Tokens: tokens, Config: cfg, Sagas: sagas}
 }
 
 // response is a recorded response.

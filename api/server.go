@@ -16,7 +16,9 @@ import (
 	"shopflow/auth"
 	"shopflow/config"
 	"shopflow/errs"
+	"shopflow/payment"
 	"shopflow/store"
+	"shopflow/workflows"
 )
 
 // Check is one dependency probed by /readyz.
@@ -36,8 +38,20 @@ type Deps struct {
 	// Registry receives the API's metrics and is served at /metrics; it may also hold others'
 	// (the Temporal SDK's), so one scrape sees the whole process.
 	Registry *prometheus.Registry
-	// Checks are probed by /readyz in addition to nothing else: pass Postgres, Redis, Temporal.
+	// Checks are probed by /readyz: pass Postgres, Redis, Temporal.
 	Checks []Check
+	// Checkouts starts and steers checkout sagas (workflows.Checkouts in production).
+	Checkouts CheckoutSagas
+	// Sandbox is set when the sandbox payment provider is in use and dev endpoints are on; it
+	// backs POST /api/v1/dev/payments/{intent_id}/complete.
+	Sandbox *payment.Sandbox
+}
+
+// CheckoutSagas is what the API needs of the checkout workflow.
+type CheckoutSagas interface {
+	Start(ctx context.Context, orderID, customerID string) error
+	Cancel(ctx context.Context, orderID, reason string) error
+	PaymentResult(ctx context.Context, orderID string, r workflows.PaymentResult) error
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -69,7 +83,7 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(withRequestID, s.accessLog, s.recoverPanics, s.limitBody, s.authenticate)
+	r.Use(withRequestID, s.accessLog, s.recoverPanics, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, errs.E(errs.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -91,19 +105,21 @@ func (s *Server) routes() *gin.Engine {
 	sellerOrAdmin := s.requireRole(store.RoleSeller, store.RoleAdmin)
 	anyone := s.requireRole()
 
-	v1 := r.Group("/api/v1")
+	// Only the API authenticates: probes, scrapes and docs ignore Authorization, so a stale
+	// header on a health check can never make a healthy process look dead.
+	v1 := r.Group("/api/v1", s.authenticate)
 	v1.POST("/auth/register", s.register)
 	v1.POST("/auth/login", s.login)
 	v1.GET("/users/me", anyone, s.me)
 
 	v1.GET("/categories", s.listCategories)
-	v1.POST("/categories", admin, s.createCategory)
+	v1.POST("/categories", admin, s.idempotent, s.createCategory)
 	v1.GET("/categories/:id", s.getCategory)
 	v1.PATCH("/categories/:id", admin, s.updateCategory)
 	v1.DELETE("/categories/:id", admin, s.deleteCategory)
 
 	v1.GET("/products", s.listProducts)
-	v1.POST("/products", sellerOrAdmin, s.createProduct)
+	v1.POST("/products", sellerOrAdmin, s.idempotent, s.createProduct)
 	v1.GET("/products/:id", s.getProduct)
 	v1.PATCH("/products/:id", sellerOrAdmin, s.updateProduct)
 	v1.DELETE("/products/:id", sellerOrAdmin, s.archiveProduct)
@@ -118,6 +134,17 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/wishlist", customer, s.getWishlist)
 	v1.PUT("/wishlist/items/:product_id", customer, s.putWishlistItem)
 	v1.DELETE("/wishlist/items/:product_id", customer, s.deleteWishlistItem)
+
+	v1.POST("/checkout", customer, s.checkout)
+	v1.GET("/orders", anyone, s.listOrders)
+	v1.GET("/orders/:id", anyone, s.getOrder)
+	v1.POST("/orders/:id/cancel", s.requireRole(store.RoleCustomer, store.RoleAdmin), s.cancelOrder)
+	v1.POST("/orders/:id/ship", sellerOrAdmin, s.shipOrder)
+	v1.POST("/orders/:id/deliver", sellerOrAdmin, s.deliverOrder)
+	v1.POST("/webhooks/stripe", s.stripeWebhook)
+	if s.Sandbox != nil {
+		v1.POST("/dev/payments/:intent_id/complete", s.completeSandboxPayment)
+	}
 
 	_ = seller // used by later resources (seller rank, reports)
 	return r

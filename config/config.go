@@ -46,6 +46,34 @@ type Config struct {
 	LoginLimitPeriod     time.Duration `env:"SHOPFLOW_LOGIN_LIMIT_PERIOD" envDefault:"1m"`
 
 	PaymentTimeout time.Duration `env:"SHOPFLOW_PAYMENT_TIMEOUT" envDefault:"5m"`
+	// PaymentProvider is sandbox (built-in simulator of Stripe's test cards) or stripe. Empty
+	// means stripe when SHOPFLOW_STRIPE_SECRET_KEY is set, sandbox otherwise.
+	PaymentProvider     string `env:"SHOPFLOW_PAYMENT_PROVIDER"`
+	StripeSecretKey     string `env:"SHOPFLOW_STRIPE_SECRET_KEY"`
+	StripeWebhookSecret string `env:"SHOPFLOW_STRIPE_WEBHOOK_SECRET"`
+	// StripeAPIURL points stripe-go elsewhere than api.stripe.com, e.g. at stripe-mock.
+	StripeAPIURL string `env:"SHOPFLOW_STRIPE_API_URL"`
+	// DevEndpoints enables development-only routes (completing sandbox payments by hand).
+	DevEndpoints bool `env:"SHOPFLOW_DEV_ENDPOINTS" envDefault:"false"`
+	// ReservationSweepInterval is how often held stock whose saga is gone is released.
+	ReservationSweepInterval time.Duration `env:"SHOPFLOW_RESERVATION_SWEEP_INTERVAL" envDefault:"1m"`
+}
+
+// Payment providers.
+const (
+	ProviderSandbox = "sandbox"
+	ProviderStripe  = "stripe"
+)
+
+// Provider is the payment provider in effect.
+func (c Config) Provider() string {
+	if c.PaymentProvider != "" {
+		return c.PaymentProvider
+	}
+	if c.StripeSecretKey != "" {
+		return ProviderStripe
+	}
+	return ProviderSandbox
 }
 
 // MinJWTSecretLen is the shortest HS256 secret accepted; shorter keys are brute-forceable.
@@ -112,8 +140,10 @@ func (c Config) Validate() error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		bad("SHOPFLOW_LOG_FORMAT", "must be json or text, got %q", c.LogFormat)
 	}
-	if len(c.JWTSecret) < MinJWTSecretLen {
-		bad("SHOPFLOW_JWT_SECRET", "must be set to at least %d bytes (generate one with: openssl rand -hex 32)", MinJWTSecretLen)
+	if c.JWTSecret != "" {
+		if err := c.ValidateAPI(); err != nil {
+			problems = append(problems, err)
+		}
 	}
 	if c.JWTIssuer == "" {
 		bad("SHOPFLOW_JWT_ISSUER", "must not be empty")
@@ -147,7 +177,36 @@ func (c Config) Validate() error {
 	if c.PaymentTimeout < time.Second {
 		bad("SHOPFLOW_PAYMENT_TIMEOUT", "must be at least 1s, got %s", c.PaymentTimeout)
 	}
+	switch c.Provider() {
+	case ProviderSandbox:
+	case ProviderStripe:
+		if c.StripeSecretKey == "" {
+			bad("SHOPFLOW_STRIPE_SECRET_KEY", "must be set when SHOPFLOW_PAYMENT_PROVIDER is stripe")
+		}
+		if c.StripeWebhookSecret == "" {
+			bad("SHOPFLOW_STRIPE_WEBHOOK_SECRET", "must be set when SHOPFLOW_PAYMENT_PROVIDER is stripe (payments needing 3-D Secure finish by webhook)")
+		}
+	default:
+		bad("SHOPFLOW_PAYMENT_PROVIDER", "must be sandbox or stripe, got %q", c.PaymentProvider)
+	}
+	if c.StripeAPIURL != "" {
+		if u, err := url.Parse(c.StripeAPIURL); err != nil || u.Host == "" {
+			bad("SHOPFLOW_STRIPE_API_URL", "must be an absolute URL, got %q", c.StripeAPIURL)
+		}
+	}
+	if c.ReservationSweepInterval < time.Second {
+		bad("SHOPFLOW_RESERVATION_SWEEP_INTERVAL", "must be at least 1s, got %s", c.ReservationSweepInterval)
+	}
 	return errors.Join(problems...)
+}
+
+// ValidateAPI checks what only API-serving processes need: a JWT secret long enough for HS256.
+// Migrations and the worker run without one.
+func (c Config) ValidateAPI() error {
+	if len(c.JWTSecret) < MinJWTSecretLen {
+		return fmt.Errorf("SHOPFLOW_JWT_SECRET: must be set to at least %d bytes (generate one with: openssl rand -hex 32)", MinJWTSecretLen)
+	}
+	return nil
 }
 
 // namedParseError rewrites the library's field-named parse errors to name the variable instead,

@@ -24,7 +24,6 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		environ []string
 		want    string
 	}{
-		{"missing secret", nil, "SHOPFLOW_JWT_SECRET"},
 		{"short secret", []string{"SHOPFLOW_JWT_SECRET=short"}, "SHOPFLOW_JWT_SECRET"},
 		{"unparseable duration", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_JWT_TTL=soon"}, "SHOPFLOW_JWT_TTL"},
 		{"unparseable int", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_BCRYPT_COST=x"}, "SHOPFLOW_BCRYPT_COST"},
@@ -33,6 +32,8 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"admin email without password", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_ADMIN_EMAIL=a@b.c"}, "SHOPFLOW_ADMIN_PASSWORD"},
 		{"short admin password", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_ADMIN_EMAIL=a@b.c", "SHOPFLOW_ADMIN_PASSWORD=short"}, "SHOPFLOW_ADMIN_PASSWORD"},
 		{"bad log level", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_LOG_LEVEL=loud"}, "SHOPFLOW_LOG_LEVEL"},
+		{"unknown provider", []string{"SHOPFLOW_PAYMENT_PROVIDER=paypal"}, "SHOPFLOW_PAYMENT_PROVIDER"},
+		{"stripe without webhook secret", []string{"SHOPFLOW_STRIPE_SECRET_KEY=sk_test_x"}, "SHOPFLOW_STRIPE_WEBHOOK_SECRET"},
 		{"zero payment timeout", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_PAYMENT_TIMEOUT=0s"}, "SHOPFLOW_PAYMENT_TIMEOUT"},
 	}
 	for _, tc := range cases {
@@ -49,5 +50,15 @@ func TestDatabasePasswordNotEchoed(t *testing.T) {
 	_, err := Load([]string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_DATABASE_URL=mysql://u:hunter2@h/db"})
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("want redacted error, got %v", err)
+	}
+}
+
+func TestJWTSecretRequiredOnlyForAPI(t *testing.T) {
+	c, err := Load(nil)
+	if err != nil {
+		t.Fatalf("Load without a secret (as migrate and worker run): %v", err)
+	}
+	if err := c.ValidateAPI(); err == nil || !strings.Contains(err.Error(), "SHOPFLOW_JWT_SECRET") {
+		t.Fatalf("ValidateAPI without secret: want error naming SHOPFLOW_JWT_SECRET, got %v", err)
 	}
 }

@@ -175,6 +175,7 @@ CREATE TABLE idempotency_keys (
     key          text NOT NULL,
     request_hash text NOT NULL,
     status_code  integer,
+    headers      jsonb,
     response     bytea,
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, key)

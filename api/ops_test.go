@@ -1,0 +1,125 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"shopflow/api"
+)
+
+func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.mustDo(http.StatusOK, req{Method: "GET", Path: "/healthz"})
+	var ready struct {
+		Status string
+		Checks map[string]struct{ Status string }
+	}
+	e.mustDo(http.StatusOK, req{Method: "GET", Path: "/readyz"}).JSON(t, &ready)
+	if ready.Status != "ready" || ready.Checks["postgres"].Status != "ok" || ready.Checks["redis"].Status != "ok" {
+		t.Fatalf("readyz = %+v", ready)
+	}
+
+	down := e.Server.Deps
+	down.Registry = prometheus.NewRegistry()
+	down.Checks = append(down.Checks, api.Check{Name: "temporal", Probe: func(context.Context) error { return errors.New("connection refused") }})
+	srv, err := api.New(down)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"temporal":{"status":"down","error":"connection refused"}`) {
+		t.Fatalf("readyz with temporal down: %d %s", rec.Code, rec.Body)
+	}
+	// Liveness does not depend on dependencies.
+	rec = httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 {
+		t.Fatalf("healthz with temporal down: %d", rec.Code)
+	}
+}
+
+func TestMetricsCountRequestsByRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.do(req{Method: "GET", Path: "/api/v1/categories/12345"})
+	e.do(req{Method: "GET", Path: "/no/such/route"})
+	body := string(e.mustDo(http.StatusOK, req{Method: "GET", Path: "/metrics"}).Body)
+	for _, want := range []string{
+		`shopflow_http_requests_total{method="GET",route="/api/v1/categories/:id",status="404"} 1`,
+		`shopflow_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`shopflow_http_request_duration_seconds_bucket{method="GET",route="/api/v1/categories/:id"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestRequestIDs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	given := e.do(req{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": "abc-123"}})
+	if given.Header.Get("X-Request-ID") != "abc-123" {
+		t.Fatalf("client request id not echoed: %q", given.Header.Get("X-Request-ID"))
+	}
+	made := e.do(req{Method: "GET", Path: "/healthz"})
+	unsafe := e.do(req{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": "bad id\twith spaces"}})
+	if len(made.Header.Get("X-Request-ID")) != 36 || len(unsafe.Header.Get("X-Request-ID")) != 36 {
+		t.Fatalf("generated ids: %q %q", made.Header.Get("X-Request-ID"), unsafe.Header.Get("X-Request-ID"))
+	}
+}
+
+func TestErrorShapes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if res := e.do(req{Method: "GET", Path: "/api/v1/nothing"}); res.Code != 404 || res.ErrorCode(t) != "not_found" {
+		t.Fatalf("unknown route: %d %s", res.Code, res.Body)
+	}
+	if res := e.do(req{Method: "DELETE", Path: "/api/v1/auth/login"}); res.Code != 405 || res.ErrorCode(t) != "method_not_allowed" {
+		t.Fatalf("wrong method: %d %s", res.Code, res.Body)
+	}
+}
+
+// TestInternalErrorsAreNotLeaked breaks the database under a live server: the client gets a
+// generic 500 with the request id, the log gets the cause.
+func TestInternalErrorsAreNotLeaked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.newCustomer()
+	var logs strings.Builder
+	deps := e.Server.Deps
+	deps.Registry = prometheus.NewRegistry()
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	srv, err := api.New(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Store.Pool.Exec(t.Context(), `ALTER TABLE users RENAME TO users_gone`); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/api/v1/users/me", nil)
+	r.Header.Set("Authorization", "Bearer "+c.Token)
+	r.Header.Set("X-Request-ID", "req-500")
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, r)
+	body, _ := io.ReadAll(rec.Body)
+	if rec.Code != 500 || !strings.Contains(string(body), `"code":"internal"`) || !strings.Contains(string(body), "req-500") {
+		t.Fatalf("got %d %s", rec.Code, body)
+	}
+	if strings.Contains(string(body), "users") || strings.Contains(string(body), "SQLSTATE") {
+		t.Fatalf("500 leaks internals: %s", body)
+	}
+	if !strings.Contains(logs.String(), "users") || !strings.Contains(logs.String(), "req-500") {
+		t.Fatalf("log lacks the cause or request id: %s", logs.String())
+	}
+}

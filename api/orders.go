@@ -1,0 +1,256 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"shopflow/auth"
+	"shopflow/errs"
+	"shopflow/store"
+	"shopflow/workflows"
+)
+
+// Order list parameters.
+const (
+	maxOrderPage     = 100
+	defaultOrderPage = 20
+)
+
+// listOrders pages through the orders the caller may see, newest first: a customer its own, a
+// seller those holding at least one of its lines (showing only those lines), an admin all of
+// them, optionally of one customer.
+func (s *Server) listOrders(c *gin.Context) {
+	claims := mustClaims(c)
+	f, err := orderFilterOf(c, claims)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := s.Store.ListOrders(c, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if f.SellerID != "" {
+		for i, o := range page.Items {
+			page.Items[i] = o.ForSeller(f.SellerID)
+		}
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// orderFilterOf reads the list's query parameters and scopes the list to the caller. Any
+// unknown, repeated or malformed parameter is a 400 naming it; customer_id is for admins only.
+func orderFilterOf(c *gin.Context, claims auth.Claims) (store.OrderFilter, error) {
+	q, err := singleQueryValues(c, "status", "customer_id", "limit", "cursor")
+	if err != nil {
+		return store.OrderFilter{}, err
+	}
+	f := store.OrderFilter{Limit: defaultOrderPage}
+	if v, ok := q["status"]; ok {
+		if !store.ValidOrderStatus(v) {
+			return f, badParam("status", "must be one of pending, awaiting_payment, placed, shipped, delivered, canceled, refunded, got %q", v)
+		}
+		f.Status = v
+	}
+	if v, ok := q["customer_id"]; ok {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return f, badParam("customer_id", "must be a UUID, got %q", v)
+		}
+		f.CustomerID = id.String()
+	}
+	if v, ok := q["limit"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxOrderPage {
+			return f, badParam("limit", "must be an integer from 1 to %d, got %q", maxOrderPage, v)
+		}
+		f.Limit = n
+	}
+	if v, ok := q["cursor"]; ok {
+		if v == "" {
+			return f, badParam("cursor", "must not be empty; omit it for the first page")
+		}
+		f.Cursor = v
+	}
+	switch claims.Role {
+	case store.RoleAdmin:
+	case store.RoleCustomer:
+		if f.CustomerID != "" {
+			return f, errs.E(errs.Forbidden, "the customer_id filter is for admins; customers always see their own orders")
+		}
+		f.CustomerID = claims.UserID()
+	case store.RoleSeller:
+		if f.CustomerID != "" {
+			return f, errs.E(errs.Forbidden, "the customer_id filter is for admins; sellers see the orders holding their lines")
+		}
+		if claims.SellerID == "" {
+			return f, errs.E(errs.Forbidden, "this account has no store")
+		}
+		f.SellerID = claims.SellerID
+	default:
+		return f, errs.E(errs.Forbidden, "role %q cannot list orders", claims.Role)
+	}
+	return f, nil
+}
+
+// getOrder returns one order as the caller may see it. An order the caller has no part in is
+// a 404, exactly like one that does not exist.
+func (s *Server) getOrder(c *gin.Context) {
+	o, ok := s.visibleOrder(c)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}
+
+// cancelOrder cancels an order that is not placed yet. The running saga does it (202: the
+// order is canceled once the saga has released its stock and voided its payment); an order
+// whose saga never started is canceled here and now (200).
+func (s *Server) cancelOrder(c *gin.Context) {
+	o, ok := s.visibleOrder(c)
+	if !ok {
+		return
+	}
+	if !store.Cancelable(o.Status) {
+		s.fail(c, store.CheckTransition(o.Status, store.OrderCanceled))
+		return
+	}
+	reason := store.ReasonCanceledByUser
+	if mustClaims(c).Role == store.RoleAdmin {
+		reason = store.ReasonCanceledByAdmin
+	}
+	err := s.Checkouts.Cancel(c, o.ID, reason)
+	switch {
+	case err == nil:
+		s.respondOrder(c, http.StatusAccepted, o.ID)
+		return
+	case !errors.Is(err, workflows.ErrNoSaga):
+		s.fail(c, errs.Wrap(err, errs.Unavailable, "could not reach the order's checkout; try again shortly"))
+		return
+	}
+	// No saga: it never started (Temporal was down at checkout), or it has just ended.
+	ref, err := s.Store.OrderRefByID(c, o.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	switch {
+	case ref.Status == store.OrderPending:
+		res, err := s.Store.ReleaseOrder(c, o.ID, reason)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if !res.Canceled {
+			s.fail(c, store.CheckTransition(res.Status, store.OrderCanceled))
+			return
+		}
+		s.respondOrder(c, http.StatusOK, o.ID)
+	case store.Cancelable(ref.Status):
+		// Awaiting payment with no saga: stock is held and a payment may be open, which only
+		// the saga can settle safely. Canceling here could leave a later payment unrefunded.
+		s.log(c).ErrorContext(c.Request.Context(), "order awaits payment but its checkout saga is not running",
+			"order_id", o.ID, "status", ref.Status)
+		s.fail(c, errs.E(errs.Unavailable, "the order's checkout is not running; try again later"))
+	default:
+		s.fail(c, store.CheckTransition(ref.Status, store.OrderCanceled))
+	}
+}
+
+// shipOrder marks lines shipped: an admin ships every line, a seller its own.
+func (s *Server) shipOrder(c *gin.Context) { s.fulfil(c, s.Store.ShipOrder) }
+
+// deliverOrder marks shipped lines delivered: an admin every line, a seller its own.
+func (s *Server) deliverOrder(c *gin.Context) { s.fulfil(c, s.Store.DeliverOrder) }
+
+// fulfil runs a fulfilment step for the caller: a seller moves only its own lines (and an order
+// without any is a 404); an admin moves them all.
+func (s *Server) fulfil(c *gin.Context, step func(ctx context.Context, orderID, sellerID string) (store.Order, error)) {
+	claims := mustClaims(c)
+	id, err := orderIDParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	sellerID := ""
+	if claims.Role == store.RoleSeller {
+		if claims.SellerID == "" {
+			s.fail(c, errs.E(errs.Forbidden, "this account has no store"))
+			return
+		}
+		sellerID = claims.SellerID
+	}
+	o, err := step(c, id, sellerID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if sellerID != "" {
+		o = o.ForSeller(sellerID)
+	}
+	c.JSON(http.StatusOK, o)
+}
+
+// visibleOrder loads the order named by the path as the caller may see it, or fails with 400
+// for a malformed id and 404 when it does not exist or the caller has no part in it.
+func (s *Server) visibleOrder(c *gin.Context) (store.Order, bool) {
+	id, err := orderIDParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return store.Order{}, false
+	}
+	o, err := s.Store.OrderByID(c, id)
+	if err != nil {
+		s.fail(c, err)
+		return store.Order{}, false
+	}
+	v, ok := orderViewFor(mustClaims(c), o)
+	if !ok {
+		s.fail(c, errs.E(errs.NotFound, "order not found"))
+		return store.Order{}, false
+	}
+	return v, true
+}
+
+// respondOrder answers with the order as it is now, as the caller may see it.
+func (s *Server) respondOrder(c *gin.Context, status int, id string) {
+	o, err := s.Store.OrderByID(c, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, _ := orderViewFor(mustClaims(c), o)
+	c.JSON(status, v)
+}
+
+// orderViewFor is the order as the caller may see it: whole for an admin and its customer, a
+// seller's own lines for a seller with lines in it; false for anyone else.
+func orderViewFor(claims auth.Claims, o store.Order) (store.Order, bool) {
+	switch claims.Role {
+	case store.RoleAdmin:
+		return o, true
+	case store.RoleCustomer:
+		return o, o.CustomerID == claims.UserID()
+	case store.RoleSeller:
+		if !o.HasSeller(claims.SellerID) {
+			return store.Order{}, false
+		}
+		return o.ForSeller(claims.SellerID), true
+	}
+	return store.Order{}, false
+}
+
+// orderIDParam reads the order id from the path: a UUID, or a 400.
+func orderIDParam(c *gin.Context) (string, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return "", errs.E(errs.Invalid, "id must be an order id (a UUID), got %q", c.Param("id")).WithDetails("parameter", "id")
+	}
+	return id.String(), nil
+}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"shopflow/auth"
+	"shopflow/demo"
+	"shopflow/migrations"
+	"shopflow/store"
+)
+
+func (c *cli) apiCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "api",
+		Short: "Serve the REST API (/api/v1, /healthz, /readyz, /metrics, /docs)",
+		Long: `Serve the REST API on SHOPFLOW_HTTP_ADDR until SIGINT or SIGTERM, then drain in-flight
+requests for up to SHOPFLOW_SHUTDOWN_TIMEOUT. The API starts even when Temporal is not up yet;
+/readyz reports 503 until every dependency answers. Migrations are not run: use 'shopflow migrate up'.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.loadAPIConfig()
+			if err != nil {
+				return err
+			}
+			a, err := openApp(cmd.Context(), cfg, newLogger(cfg, c.stderr), true)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			return ignoreCanceled(a.serveAPI(cmd.Context(), nil))
+		},
+	}
+}
+
+func (c *cli) workerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run the Temporal worker for every Shopflow workflow and activity",
+		Long: `Connect to Temporal at SHOPFLOW_TEMPORAL_ADDRESS, register every workflow and activity on
+SHOPFLOW_TASK_QUEUE, and run until SIGINT or SIGTERM, then finish in-flight tasks and stop.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.loadConfig()
+			if err != nil {
+				return err
+			}
+			a, err := openApp(cmd.Context(), cfg, newLogger(cfg, c.stderr), false)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			return ignoreCanceled(a.runWorker(cmd.Context()))
+		},
+	}
+}
+
+func (c *cli) devCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dev",
+		Short: "Run API and worker in one process, with migrations and demo data (development only)",
+		Long: `For development: create the database if it is missing, apply migrations, seed a demo
+catalog when there are no products, then run the API and the worker in one process.
+
+Without SHOPFLOW_JWT_SECRET a random secret is generated (tokens die with the process).
+Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			// Development defaults go first so anything set in the environment still wins.
+			c.environ = append([]string{"SHOPFLOW_LOG_FORMAT=text", "SHOPFLOW_DEV_ENDPOINTS=true", "SHOPFLOW_JWT_SECRET=" + randomSecret()}, c.environ...)
+			cfg, err := c.loadAPIConfig()
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg, c.stderr)
+			if err := ensureDatabase(ctx, cfg.DatabaseURL); err != nil {
+				return err
+			}
+			pool, err := store.Open(ctx, cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			m, err := migrations.New(pool)
+			if err == nil {
+				err = m.Up(ctx, log)
+				m.Close()
+			}
+			if err == nil {
+				var seeded bool
+				if seeded, err = demo.Seed(ctx, pool, log); seeded {
+					log.Info("demo catalog seeded")
+				}
+			}
+			pool.Close()
+			if err != nil {
+				return err
+			}
+			a, err := openApp(ctx, cfg, log, false)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			ready := make(chan string, 1)
+			g, gctx := errgroup.WithContext(ctx)
+			g.Go(func() error { return a.serveAPI(gctx, ready) })
+			g.Go(func() error { return a.runWorker(gctx) })
+			g.Go(func() error {
+				select {
+				case addr := <-ready:
+					fmt.Fprintf(c.stdout, "\nShopflow is running:\n  API       http://%s/api/v1\n  API docs  http://%s/docs/\n  Metrics   http://%s/metrics\n  Ready     http://%s/readyz\n\n",
+						addr, addr, addr, addr)
+				case <-gctx.Done():
+				}
+				return nil
+			})
+			return ignoreCanceled(g.Wait())
+		},
+	}
+}
+
+func (c *cli) migrateCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply, roll back or list the embedded schema migrations",
+		Long:  "Manage the schema of the database at SHOPFLOW_DATABASE_URL with the SQL migrations built into this binary.",
+	}
+	withMigrator := func(run func(ctx context.Context, m *migrations.Migrator, log *slog.Logger) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.loadConfig()
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg, c.stderr)
+			pool, err := store.Open(cmd.Context(), cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			m, err := migrations.New(pool)
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			return run(cmd.Context(), m, log)
+		}
+	}
+	var all bool
+	down := &cobra.Command{
+		Use:   "down",
+		Short: "Roll back the newest migration (--all: every migration, dropping all data)",
+		Args:  cobra.NoArgs,
+		RunE: withMigrator(func(ctx context.Context, m *migrations.Migrator, log *slog.Logger) error {
+			return m.Down(ctx, all, log)
+		}),
+	}
+	down.Flags().BoolVar(&all, "all", false, "roll back every migration")
+	cmd.AddCommand(
+		&cobra.Command{
+			Use:   "up",
+			Short: "Apply every pending migration",
+			Args:  cobra.NoArgs,
+			RunE: withMigrator(func(ctx context.Context, m *migrations.Migrator, log *slog.Logger) error {
+				return m.Up(ctx, log)
+			}),
+		},
+		down,
+		&cobra.Command{
+			Use:   "status",
+			Short: "List every migration and whether it is applied",
+			Args:  cobra.NoArgs,
+			RunE: withMigrator(func(ctx context.Context, m *migrations.Migrator, _ *slog.Logger) error {
+				return m.Status(ctx, c.stdout)
+			}),
+		},
+	)
+	return cmd
+}
+
+func (c *cli) adminCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "admin", Short: "Operator tasks on accounts"}
+	var email string
+	create := &cobra.Command{
+		Use:   "create --email EMAIL",
+		Short: "Create an admin account (password from SHOPFLOW_ADMIN_PASSWORD or standard input)",
+		Long: `Create an admin account. The password is read from SHOPFLOW_ADMIN_PASSWORD when set,
+otherwise as the first line of standard input (so it never appears in the process list).
+An existing account with that email is left unchanged.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.loadConfig()
+			if err != nil {
+				return err
+			}
+			password := cfg.AdminPassword
+			if password == "" {
+				fmt.Fprint(c.stderr, "admin password: ")
+				line, err := bufio.NewReader(c.stdin).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("read password from standard input: %w", err)
+				}
+				password = strings.TrimRight(line, "\r\n")
+			}
+			if len(password) < 12 {
+				return fmt.Errorf("admin password must be at least 12 characters")
+			}
+			pw, err := auth.NewPasswords(cfg.BcryptCost)
+			if err != nil {
+				return err
+			}
+			hash, err := pw.Hash(password)
+			if err != nil {
+				return err
+			}
+			pool, err := store.Open(cmd.Context(), cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			created, err := store.New(pool).EnsureAdmin(cmd.Context(), email, hash)
+			if err != nil {
+				return err
+			}
+			if created {
+				fmt.Fprintf(c.stdout, "admin %s created\n", email)
+			} else {
+				fmt.Fprintf(c.stdout, "admin %s already exists; left unchanged\n", email)
+			}
+			return nil
+		},
+	}
+	create.Flags().StringVar(&email, "email", "", "email of the new admin (required)")
+	_ = create.MarkFlagRequired("email")
+	cmd.AddCommand(create)
+	return cmd
+}
+
+// ensureDatabase creates the database named in databaseURL when it does not exist, connecting
+// to the server's maintenance database to do so. Development only.
+func ensureDatabase(ctx context.Context, databaseURL string) error {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return fmt.Errorf("SHOPFLOW_DATABASE_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return fmt.Errorf("SHOPFLOW_DATABASE_URL names no database")
+	}
+	maint := *u
+	maint.Path = "/postgres"
+	conn, err := pgx.Connect(ctx, maint.String())
+	if err != nil {
+		return fmt.Errorf("connect to postgres to create database %s: %w", name, err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("look up database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

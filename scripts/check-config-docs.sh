@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fails when README.md's configuration table and config/config.go disagree on the SHOPFLOW_*
+# variables, so the documentation cannot silently fall behind the code.
+set -euo pipefail
+
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  cat <<'TXT'
+Usage: scripts/check-config-docs.sh        (also run by: make test, make config-docs)
+
+Compares the variables named in config/config.go (env:"SHOPFLOW_..." tags) with the rows of the
+configuration table in README.md (lines starting with "| `SHOPFLOW_"). Prints each variable
+missing from either side and exits 1 if there is any.
+TXT
+  exit 0
+fi
+
+cd "$(dirname "$0")/.."
+code=$(grep -o 'env:"SHOPFLOW_[A-Z0-9_]*' config/config.go | sed 's/^env:"//' | sort -u)
+docs=$(grep -o '^| `SHOPFLOW_[A-Z0-9_]*`' README.md | tr -d '|` ' | sort -u)
+undocumented=$(comm -23 <(echo "$code") <(echo "$docs"))
+stale=$(comm -13 <(echo "$code") <(echo "$docs"))
+status=0
+if [ -n "$undocumented" ]; then
+  echo "README.md's configuration table lacks:" $undocumented
+  status=1
+fi
+if [ -n "$stale" ]; then
+  echo "README.md's configuration table names variables config/config.go does not read:" $stale
+  status=1
+fi
+[ "$status" = 1 ] || echo "config docs: README.md names all $(echo "$code" | wc -l) SHOPFLOW_* variables"
+exit "$status"

@@ -1,0 +1,67 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"shopflow/config"
+	"shopflow/workflows"
+)
+
+// schedule is one Temporal Schedule Shopflow keeps in place.
+type schedule struct {
+	id       string
+	every    time.Duration
+	workflow string
+	args     []any
+}
+
+func schedules(cfg config.Config) []schedule {
+	return []schedule{
+		{id: workflows.SweepScheduleID, every: cfg.ReservationSweepInterval, workflow: workflows.SweepWorkflowName, args: []any{workflows.SweepInput{}}},
+	}
+}
+
+// EnsureSchedules creates every Schedule that is missing and brings existing ones to the
+// configured interval. Schedules skip a run while the previous one is still going, and catch
+// up missed runs from the last 10 minutes only (a sweep that missed an hour needs one run, not
+// sixty). They are visible, pausable and triggerable in the Temporal UI.
+func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) error {
+	for _, s := range schedules(cfg) {
+		spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: s.every}}}
+		action := &client.ScheduleWorkflowAction{
+			ID:                       s.id,
+			Workflow:                 s.workflow,
+			Args:                     s.args,
+			TaskQueue:                cfg.TaskQueue,
+			WorkflowExecutionTimeout: 10 * time.Minute,
+			RetryPolicy:              &temporal.RetryPolicy{MaximumAttempts: 1},
+		}
+		_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+			ID:            s.id,
+			Spec:          spec,
+			Action:        action,
+			Overlap:       enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+			CatchupWindow: 10 * time.Minute,
+		})
+		if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+			err = c.ScheduleClient().GetHandle(ctx, s.id).Update(ctx, client.ScheduleUpdateOptions{
+				DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+					in.Description.Schedule.Spec = &spec
+					in.Description.Schedule.Action = action
+					return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
+				},
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("ensure schedule %s: %w", s.id, err)
+		}
+	}
+	return nil
+}

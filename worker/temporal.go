@@ -1,0 +1,64 @@
+// Package worker connects to Temporal, registers every Shopflow workflow and activity on the
+// task queue, and keeps the Schedules in place.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.temporal.io/sdk/client"
+	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
+	tlog "go.temporal.io/sdk/log"
+
+	"shopflow/config"
+)
+
+// ClientOptions builds Temporal client options whose SDK metrics (workflow and activity task
+// latencies, poll counts, failures) land in reg, so /metrics shows them beside the HTTP ones.
+func ClientOptions(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (client.Options, error) {
+	exporter, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithNamespace("temporal"))
+	if err != nil {
+		return client.Options{}, fmt.Errorf("temporal metrics exporter: %w", err)
+	}
+	meter := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter)).Meter("temporal-sdk-go")
+	return client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(logger.With("component", "temporal")),
+		MetricsHandler: temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{
+			Meter:   meter,
+			OnError: func(err error) { logger.Warn("temporal metric not recorded", "err", err) },
+		}),
+	}, nil
+}
+
+// Dial connects to Temporal now, failing if it does not answer.
+func Dial(ctx context.Context, opts client.Options) (client.Client, error) {
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to temporal at %s: %w", opts.HostPort, err)
+	}
+	return c, nil
+}
+
+// Lazy returns a client that connects on first use, so the API can start (and report itself
+// not ready) while Temporal is still coming up.
+func Lazy(opts client.Options) (client.Client, error) {
+	c, err := client.NewLazyClient(opts)
+	if err != nil {
+		return nil, fmt.Errorf("temporal client for %s: %w", opts.HostPort, err)
+	}
+	return c, nil
+}
+
+// Healthy probes the Temporal frontend, for /readyz.
+func Healthy(c client.Client) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+		return err
+	}
+}

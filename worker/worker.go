@@ -1,0 +1,66 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"shopflow/activities"
+	"shopflow/config"
+	"shopflow/payment"
+	"shopflow/store"
+	"shopflow/workflows"
+)
+
+// Deps is what the workflows' activities need; the worker registers them once as structs.
+type Deps struct {
+	Config   config.Config
+	Client   client.Client
+	Store    *store.Store
+	Payments payment.Provider
+	Logger   *slog.Logger
+}
+
+// reservationGrace is how long held stock outlives its saga's payment timeout before the
+// expiry sweep may take it back.
+const reservationGrace = 2 * time.Minute
+
+// New builds a worker on the configured task queue with every workflow and activity registered.
+func New(d Deps) sdkworker.Worker {
+	w := sdkworker.New(d.Client, d.Config.TaskQueue, sdkworker.Options{})
+	register(w, d)
+	return w
+}
+
+// register is the one list of what Shopflow runs on Temporal. Workflows (checkout, top sellers,
+// daily reports, seller digests, ingest) and their activity structs are added here as they land.
+func register(w sdkworker.Registry, d Deps) {
+	w.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutWorkflowName})
+	w.RegisterActivity(&activities.Checkout{Store: d.Store, Payments: d.Payments, ReservationGrace: reservationGrace})
+	w.RegisterWorkflowWithOptions(workflows.ReservationSweep, workflow.RegisterOptions{Name: workflows.SweepWorkflowName})
+	w.RegisterActivity(&activities.Sweep{Store: d.Store, Temporal: d.Client})
+}
+
+// Run starts the worker, blocks until ctx is done, then drains in-flight tasks and stops.
+func Run(ctx context.Context, d Deps) error {
+	if err := EnsureSearchAttributes(ctx, d.Client, d.Config.TemporalNamespace); err != nil {
+		return err
+	}
+	if err := EnsureSchedules(ctx, d.Client, d.Config); err != nil {
+		return err
+	}
+	w := New(d)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", d.Config.TaskQueue, err)
+	}
+	d.Logger.Info("worker started", "task_queue", d.Config.TaskQueue, "namespace", d.Config.TemporalNamespace)
+	<-ctx.Done()
+	w.Stop()
+	d.Logger.Info("worker stopped")
+	return nil
+}

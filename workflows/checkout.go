@@ -1,0 +1,266 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"shopflow/activities"
+	"shopflow/payment"
+	"shopflow/store"
+)
+
+// defaultPaymentTimeout applies when a caller starts a saga without one.
+const defaultPaymentTimeout = 5 * time.Minute
+
+// Step options. Every step is a local activity: each is short, and each is idempotent (database
+// steps check the order's status under a row lock; payment calls carry idempotency keys), so a
+// retry after a crash is safe and the saga costs few history events.
+var (
+	// Reserving and confirming talk only to Postgres: retry briskly, give up on reserving after
+	// two minutes (nothing is charged yet), but keep confirming for a day: the money is taken.
+	reserveOptions = workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second, ScheduleToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second},
+	}
+	chargeOptions = workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: 3 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 20 * time.Second,
+			MaximumAttempts: 8, NonRetryableErrorTypes: []string{activities.ErrTypePaymentInvalid, activities.ErrTypeOrderNotFound}},
+	}
+	confirmOptions = workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second, ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	}
+	// Compensations never give up: stock must come back and money must go back. An operator
+	// sees a stuck compensation retrying in the Temporal UI.
+	compensateOptions = workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeOrderNotFound}},
+	}
+)
+
+// Checkout is the saga that turns a pending order into a placed one, or cancels it leaving no
+// stock held and no money kept: reserve every line, charge, wait for payment action if needed
+// (until the payment timeout, a cancel, or the payment webhook), then confirm or compensate.
+func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
+	if in.PaymentTimeout <= 0 {
+		in.PaymentTimeout = defaultPaymentTimeout
+	}
+	s := &checkoutSaga{
+		in:       in,
+		step:     StepReserving,
+		cancelCh: workflow.GetSignalChannel(ctx, SignalCancel),
+		payCh:    workflow.GetSignalChannel(ctx, SignalPaymentResult),
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryStep, func() (string, error) { return s.step, nil }); err != nil {
+		return CheckoutResult{}, err
+	}
+	return s.run(ctx)
+}
+
+type checkoutSaga struct {
+	in       CheckoutInput
+	step     string
+	intentID string
+	cancelCh workflow.ReceiveChannel
+	payCh    workflow.ReceiveChannel
+}
+
+func (s *checkoutSaga) run(ctx workflow.Context) (CheckoutResult, error) {
+	var a *activities.Checkout
+
+	var reserved store.ReserveResult
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, reserveOptions), a.ReserveInventory,
+		activities.ReserveInput{OrderID: s.in.OrderID, PaymentTimeout: s.in.PaymentTimeout}).Get(ctx, &reserved)
+	if err != nil {
+		return s.compensate(ctx, failureReason(ctx, store.ReasonSystemError), err)
+	}
+	switch {
+	case reserved.Status == store.OrderCanceled:
+		return s.finish(ctx, CheckoutResult{Status: store.OrderCanceled}) // canceled before the saga ran
+	case !reserved.Reserved:
+		return s.compensate(ctx, store.ReasonOutOfStock, nil)
+	}
+	s.setStatus(ctx, store.OrderAwaitingPayment)
+	if reason, ok := s.cancelRequested(); ok {
+		return s.compensate(ctx, reason, nil)
+	}
+
+	s.step = StepCharging
+	var charge activities.ChargeResult
+	err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, chargeOptions), a.ChargePayment,
+		activities.ChargeInput{OrderID: s.in.OrderID}).Get(ctx, &charge)
+	if err != nil {
+		return s.compensate(ctx, failureReason(ctx, store.ReasonPaymentError), err)
+	}
+	s.intentID = charge.IntentID
+	if reason, ok := s.cancelRequested(); ok {
+		return s.compensate(ctx, reason, nil) // compensation refunds if the charge went through
+	}
+	switch charge.Status {
+	case payment.StatusSucceeded:
+		return s.confirm(ctx)
+	case payment.StatusFailed, payment.StatusCanceled:
+		return s.compensate(ctx, store.ReasonPaymentDeclined, nil)
+	default: // requires_action or processing: the shopper or the bank still has to act
+		return s.awaitPayment(ctx)
+	}
+}
+
+// awaitPayment waits for the payment's outcome, a cancel, or the payment timeout.
+func (s *checkoutSaga) awaitPayment(ctx workflow.Context) (CheckoutResult, error) {
+	s.step = StepAwaitingPayment
+	timerCtx, stopTimer := workflow.WithCancel(ctx)
+	defer stopTimer()
+	timedOut := false
+	timer := workflow.NewTimer(timerCtx, s.in.PaymentTimeout)
+	var outcome payment.Status
+	cancelReason := ""
+	for outcome == "" && cancelReason == "" && !timedOut {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(s.payCh, func(c workflow.ReceiveChannel, _ bool) {
+			var r PaymentResult
+			c.Receive(ctx, &r)
+			if r.IntentID != "" && r.IntentID != s.intentID {
+				workflow.GetLogger(ctx).Warn("payment result for another intent ignored", "intent", r.IntentID, "expected", s.intentID)
+				return
+			}
+			switch payment.Status(r.Status) {
+			case payment.StatusSucceeded, payment.StatusFailed, payment.StatusCanceled:
+				outcome = payment.Status(r.Status)
+			}
+		})
+		sel.AddReceive(s.cancelCh, func(c workflow.ReceiveChannel, _ bool) {
+			var r CancelRequest
+			c.Receive(ctx, &r)
+			cancelReason = cancelReasonOf(r)
+		})
+		sel.AddFuture(timer, func(f workflow.Future) { timedOut = true })
+		sel.Select(ctx)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return s.compensate(ctx, store.ReasonCanceledByOps, ctx.Err())
+	case outcome == payment.StatusSucceeded:
+		return s.confirm(ctx)
+	case outcome != "":
+		return s.compensate(ctx, store.ReasonPaymentDeclined, nil)
+	case cancelReason != "":
+		return s.compensate(ctx, cancelReason, nil)
+	}
+	// Timed out. The payment may have succeeded a moment ago with its webhook still in flight:
+	// ask the provider once more, and keep a payment that went through.
+	var a *activities.Checkout
+	var latest activities.ChargeResult
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, chargeOptions), a.PaymentStatus,
+		activities.PaymentStatusInput{OrderID: s.in.OrderID, IntentID: s.intentID}).Get(ctx, &latest)
+	if err == nil && latest.Status == payment.StatusSucceeded {
+		return s.confirm(ctx)
+	}
+	return s.compensate(ctx, store.ReasonPaymentTimeout, nil)
+}
+
+// confirm places the paid order.
+func (s *checkoutSaga) confirm(ctx workflow.Context) (CheckoutResult, error) {
+	s.step = StepConfirming
+	var a *activities.Checkout
+	var res store.ConfirmResult
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, confirmOptions), a.ConfirmOrder,
+		activities.ConfirmInput{OrderID: s.in.OrderID}).Get(ctx, &res)
+	if err != nil {
+		return s.compensate(ctx, failureReason(ctx, store.ReasonSystemError), err)
+	}
+	if !res.Placed {
+		// Canceled under us (an operator, or the expiry sweep after a very long outage): the
+		// payment must not be kept.
+		return s.compensate(ctx, store.ReasonReservationExpiry, nil)
+	}
+	s.step = StepPlaced
+	s.setStatus(ctx, store.OrderPlaced)
+	return CheckoutResult{Status: store.OrderPlaced, IntentID: s.intentID}, nil
+}
+
+// compensate undoes what the saga did, in reverse: void or refund the payment, then release the
+// stock and cancel the order with reason. It runs on a disconnected context so that canceling
+// the workflow cannot skip it. cause is returned when it was a cancellation of the workflow.
+func (s *checkoutSaga) compensate(ctx workflow.Context, reason string, cause error) (CheckoutResult, error) {
+	s.step = StepCompensating
+	if cause != nil {
+		workflow.GetLogger(ctx).Warn("checkout compensating", "order", s.in.OrderID, "reason", reason, "cause", cause)
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	dctx = workflow.WithLocalActivityOptions(dctx, compensateOptions)
+	var a *activities.Checkout
+	if s.intentID != "" {
+		var voided activities.VoidResult
+		if err := workflow.ExecuteLocalActivity(dctx, a.VoidPayment,
+			activities.VoidInput{OrderID: s.in.OrderID, IntentID: s.intentID}).Get(dctx, &voided); err != nil {
+			return CheckoutResult{}, err
+		}
+	}
+	var released store.ReleaseResult
+	if err := workflow.ExecuteLocalActivity(dctx, a.ReleaseOrder,
+		activities.ReleaseInput{OrderID: s.in.OrderID, Reason: reason}).Get(dctx, &released); err != nil {
+		return CheckoutResult{}, err
+	}
+	res := CheckoutResult{Status: store.OrderCanceled, CancelReason: reason, IntentID: s.intentID}
+	if released.Status != store.OrderCanceled {
+		res.Status = released.Status
+	}
+	if ctx.Err() != nil && cause != nil && temporal.IsCanceledError(cause) {
+		s.step = StepCanceled
+		s.setStatus(dctx, store.OrderCanceled)
+		return res, cause
+	}
+	return s.finish(dctx, res)
+}
+
+// finish records the final step and status.
+func (s *checkoutSaga) finish(ctx workflow.Context, res CheckoutResult) (CheckoutResult, error) {
+	s.step = StepCanceled
+	if res.Status == store.OrderPlaced {
+		s.step = StepPlaced
+	}
+	s.setStatus(ctx, res.Status)
+	return res, nil
+}
+
+// cancelRequested reports a cancel that arrived while a step ran.
+func (s *checkoutSaga) cancelRequested() (string, bool) {
+	var r CancelRequest
+	if s.cancelCh.ReceiveAsync(&r) {
+		return cancelReasonOf(r), true
+	}
+	return "", false
+}
+
+// setStatus shows the order's status in the Temporal UI's search attributes.
+func (s *checkoutSaga) setStatus(ctx workflow.Context, status string) {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchOrderStatus.ValueSet(status)); err != nil {
+		workflow.GetLogger(ctx).Warn("search attribute not updated", "err", err)
+	}
+}
+
+func cancelReasonOf(r CancelRequest) string {
+	if r.Reason == store.ReasonCanceledByAdmin {
+		return r.Reason
+	}
+	return store.ReasonCanceledByUser
+}
+
+// failureReason is the cancel reason after a step failed: the operator's cancel if that was it.
+func failureReason(ctx workflow.Context, otherwise string) string {
+	if errors.Is(ctx.Err(), workflow.ErrCanceled) {
+		return store.ReasonCanceledByOps
+	}
+	return otherwise
+}
+
+// workflowRegisterOptions registers Checkout under its stable name.
+func workflowRegisterOptions() workflow.RegisterOptions {
+	return workflow.RegisterOptions{Name: CheckoutWorkflowName}
+}

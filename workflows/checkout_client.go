@@ -1,0 +1,149 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Names of the checkout workflow's messages. They are part of the workflow's contract with
+// running executions: never rename one.
+const (
+	CheckoutWorkflowName = "Checkout"
+	// SignalPaymentResult carries a PaymentResult from the payment webhook or the sandbox.
+	SignalPaymentResult = "payment-result"
+	// SignalCancel carries a CancelRequest from the customer or an admin.
+	SignalCancel = "cancel"
+	// QueryStep answers the saga's current step (see Step* constants).
+	QueryStep = "step"
+)
+
+// Saga steps reported by QueryStep.
+const (
+	StepReserving       = "reserving"
+	StepCharging        = "charging"
+	StepAwaitingPayment = "awaiting_payment"
+	StepConfirming      = "confirming"
+	StepCompensating    = "compensating"
+	StepPlaced          = "placed"
+	StepCanceled        = "canceled"
+)
+
+// Search attributes the checkout workflow keeps current, so operators can find an order's saga
+// in the Temporal UI (e.g. OrderId = "..." or OrderStatus = "awaiting_payment").
+var (
+	SearchOrderID     = temporal.NewSearchAttributeKeyKeyword("OrderId")
+	SearchCustomerID  = temporal.NewSearchAttributeKeyKeyword("CustomerId")
+	SearchOrderStatus = temporal.NewSearchAttributeKeyKeyword("OrderStatus")
+)
+
+// SearchAttributes lists every custom search attribute Shopflow's workflows use, for the worker
+// to register and for `temporal server start-dev --search-attribute`.
+var SearchAttributes = map[string]enums.IndexedValueType{
+	"OrderId":     enums.INDEXED_VALUE_TYPE_KEYWORD,
+	"CustomerId":  enums.INDEXED_VALUE_TYPE_KEYWORD,
+	"OrderStatus": enums.INDEXED_VALUE_TYPE_KEYWORD,
+}
+
+// CheckoutWorkflowID is the workflow ID of an order's checkout saga: one per order, ever.
+func CheckoutWorkflowID(orderID string) string { return "checkout-" + orderID }
+
+// CheckoutInput starts a checkout saga for an order already written as pending.
+type CheckoutInput struct {
+	OrderID    string
+	CustomerID string
+	// PaymentTimeout bounds the wait for a payment that needs action (3-D Secure).
+	PaymentTimeout time.Duration
+}
+
+// CheckoutResult is how the saga ended.
+type CheckoutResult struct {
+	Status       string // placed or canceled
+	CancelReason string
+	IntentID     string
+}
+
+// PaymentResult is the outcome of a payment that needed action.
+type PaymentResult struct {
+	IntentID string
+	Status   string // a payment.Status: succeeded, failed, canceled
+}
+
+// CancelRequest asks the saga to cancel the order before it is placed.
+type CancelRequest struct {
+	Reason string // store.ReasonCanceledByUser or store.ReasonCanceledByAdmin
+}
+
+// Checkouts starts and steers checkout sagas; the API holds one.
+type Checkouts struct {
+	Client         client.Client
+	TaskQueue      string
+	PaymentTimeout time.Duration
+}
+
+// ErrNoSaga means the order's saga is not running (finished, or never started).
+var ErrNoSaga = errors.New("checkout saga is not running")
+
+// Start starts the order's saga. Starting one that already exists, running or finished, is a
+// no-op, so a retried request can call Start again safely.
+func (c *Checkouts) Start(ctx context.Context, orderID, customerID string) error {
+	opts := client.StartWorkflowOptions{
+		ID:                       CheckoutWorkflowID(orderID),
+		TaskQueue:                c.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			SearchOrderID.ValueSet(orderID), SearchCustomerID.ValueSet(customerID), SearchOrderStatus.ValueSet("pending")),
+	}
+	_, err := c.Client.ExecuteWorkflow(ctx, opts, CheckoutWorkflowName,
+		CheckoutInput{OrderID: orderID, CustomerID: customerID, PaymentTimeout: c.PaymentTimeout})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // finished already: the reuse policy refuses a second saga for the order
+	}
+	if err != nil {
+		return fmt.Errorf("start checkout for order %s: %w", orderID, err)
+	}
+	return nil
+}
+
+// Cancel asks the order's running saga to cancel it.
+func (c *Checkouts) Cancel(ctx context.Context, orderID, reason string) error {
+	return c.signal(ctx, orderID, SignalCancel, CancelRequest{Reason: reason})
+}
+
+// PaymentResult tells the order's running saga how its pending payment ended.
+func (c *Checkouts) PaymentResult(ctx context.Context, orderID string, r PaymentResult) error {
+	return c.signal(ctx, orderID, SignalPaymentResult, r)
+}
+
+// Step asks the order's saga which step it is in.
+func (c *Checkouts) Step(ctx context.Context, orderID string) (string, error) {
+	v, err := c.Client.QueryWorkflow(ctx, CheckoutWorkflowID(orderID), "", QueryStep)
+	if err != nil {
+		return "", fmt.Errorf("query checkout step of order %s: %w", orderID, err)
+	}
+	var step string
+	if err := v.Get(&step); err != nil {
+		return "", fmt.Errorf("decode checkout step: %w", err)
+	}
+	return step, nil
+}
+
+func (c *Checkouts) signal(ctx context.Context, orderID, name string, arg any) error {
+	err := c.Client.SignalWorkflow(ctx, CheckoutWorkflowID(orderID), "", name, arg)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return ErrNoSaga
+	}
+	if err != nil {
+		return fmt.Errorf("signal %s to checkout of order %s: %w", name, orderID, err)
+	}
+	return nil
+}
