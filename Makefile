@@ -14,7 +14,7 @@ MIGRATE         ?= up
 
 .PHONY: help
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  Variables: TEST_TIMEOUT=$(TEST_TIMEOUT) MIGRATE=$(MIGRATE) (up|down|status); scripts take --help."
 
 .PHONY: dev
@@ -28,11 +28,17 @@ build: ## build bin/shopflow
 bin/temporal:
 	@scripts/install-temporal.sh
 
+bin/stripe-mock:
+	@scripts/install-stripe-mock.sh
+
 .PHONY: temporal
-temporal: bin/temporal ## build the Temporal CLI and dev server into bin/temporal
+temporal: bin/temporal
+
+.PHONY: tools
+tools: bin/temporal bin/stripe-mock ## build bin/temporal (Temporal CLI + dev server) and bin/stripe-mock if missing
 
 .PHONY: test
-test: vet fmt-check config-docs unit smoke ## vet, gofmt check, config docs check, go test -race, newcomer smoke test
+test: vet fmt-check config-docs lint unit smoke ## vet, gofmt check, config docs check, staticcheck, go test -race, newcomer smoke test
 
 .PHONY: vet
 vet: ## go vet ./...
@@ -49,7 +55,7 @@ config-docs: ## fail when README.md's configuration table and config/config.go d
 	@scripts/check-config-docs.sh
 
 .PHONY: unit
-unit: bin/temporal ## go test -race -count=1 ./... (real Postgres, Redis; e2e starts bin/temporal)
+unit: bin/temporal bin/stripe-mock ## go test -race -count=1 ./... (real Postgres, Redis, Temporal dev server, stripe-mock)
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 .PHONY: smoke
@@ -65,9 +71,9 @@ migrate: build ## apply migrations to SHOPFLOW_DATABASE_URL (MIGRATE=down|status
 	bin/shopflow migrate $(MIGRATE)
 
 .PHONY: clean
-clean: ## remove bin/shopflow and .dev/ (the dev Temporal history); keeps bin/temporal
+clean: ## remove bin/shopflow and .dev/ (the dev Temporal history); keeps the built tools
 	rm -rf bin/shopflow .dev coverage*
 
 .PHONY: distclean
-distclean: clean ## clean, and remove bin/temporal too (rebuilding it takes minutes)
+distclean: clean ## clean, and remove bin/ (bin/temporal and bin/stripe-mock take minutes to rebuild)
 	rm -rf bin

@@ -35,7 +35,7 @@ type ExpiredInput struct {
 }
 
 // ExpiredReservations lists orders whose held stock is past its expiry.
-func (a *Sweep) ExpiredReservations(ctx context.Context, in ExpiredInput) ([]string, error) {
+func (a *Sweep) ExpiredReservations(ctx context.Context, in ExpiredInput) ([]store.ExpiredOrder, error) {
 	return a.Store.ExpiredReservationOrders(ctx, a.now(), in.Limit)
 }
 

@@ -79,7 +79,9 @@ func (s *Server) orderOfPayment(c *gin.Context, orderID, intentID string) (store
 }
 
 // signalPayment tells the order's saga how its payment ended. A saga that is no longer running
-// needs no telling: it settled the order already, and refunds a payment that succeeds after.
+// needs no telling: it settled the order already and voided its payment on the way out; and if
+// an operator terminated it, the reservation sweep voids (or refunds) the payment when it
+// releases the order's stock.
 func (s *Server) signalPayment(c *gin.Context, orderID, intentID string, status payment.Status) error {
 	err := s.Checkouts.PaymentResult(c, orderID, workflows.PaymentResult{IntentID: intentID, Status: string(status)})
 	if errors.Is(err, workflows.ErrNoSaga) {

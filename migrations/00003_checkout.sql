@@ -14,22 +14,34 @@ ALTER TABLE order_items
 ALTER TABLE orders ADD COLUMN payment_intent_id text;
 CREATE UNIQUE INDEX orders_payment_intent_idx ON orders (payment_intent_id) WHERE payment_intent_id IS NOT NULL;
 
--- One row per order line that counts as a sale, whichever path reported it first.
+-- Which order lines have been counted as sales, by any path (our checkout, the ingest API,
+-- batch files): the once-only gate. A line is a sale the first time its key is inserted here.
+CREATE TABLE sale_keys (
+    source            text NOT NULL,
+    external_order_id text NOT NULL,
+    line_no           integer NOT NULL CHECK (line_no >= 1),
+    ordered_at        timestamptz NOT NULL,
+    PRIMARY KEY (source, external_order_id, line_no)
+);
+
+-- One row per counted sale line, partitioned by month of the order so old months can be
+-- detached or archived; the default partition catches months not created yet.
 CREATE TABLE sales_facts (
     source            text NOT NULL,
     external_order_id text NOT NULL,
     line_no           integer NOT NULL CHECK (line_no >= 1),
     ordered_at        timestamptz NOT NULL,
-    product_id        bigint NOT NULL REFERENCES products (id) ON DELETE RESTRICT,
-    seller_id         uuid NOT NULL REFERENCES sellers (id) ON DELETE RESTRICT,
-    category_id       bigint NOT NULL REFERENCES categories (id) ON DELETE RESTRICT,
+    product_id        bigint NOT NULL,
+    seller_id         uuid NOT NULL,
+    category_id       bigint NOT NULL,
     quantity          integer NOT NULL CHECK (quantity >= 1),
     unit_price_cents  bigint NOT NULL CHECK (unit_price_cents >= 0),
     currency          char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
     recorded_at       timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (source, external_order_id, line_no)
-);
-CREATE INDEX sales_facts_ordered_idx ON sales_facts (ordered_at);
+    PRIMARY KEY (ordered_at, source, external_order_id, line_no)
+) PARTITION BY RANGE (ordered_at);
+CREATE TABLE sales_facts_default PARTITION OF sales_facts DEFAULT;
+CREATE INDEX sales_facts_order_idx ON sales_facts (source, external_order_id);
 
 -- Notifications queued by business events and delivered by the notification service. The key
 -- (recipient:kind:subject) makes queueing idempotent: a retried activity queues nothing twice.
@@ -69,6 +81,7 @@ DROP TABLE sandbox_intents;
 ALTER TABLE inventory DROP COLUMN low_stock_alerted;
 DROP TABLE notification_outbox;
 DROP TABLE sales_facts;
+DROP TABLE sale_keys;
 DROP INDEX orders_payment_intent_idx;
 ALTER TABLE orders DROP COLUMN payment_intent_id;
 ALTER TABLE order_items DROP COLUMN name, DROP COLUMN fulfilment;

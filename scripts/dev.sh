@@ -62,6 +62,9 @@ base_url=http://$http_host:$http_port
 
 say() { echo "dev: $*"; }
 
+# redact URL: the URL without its password, fit for messages.
+redact() { sed -E 's#(//[^:/@]*):[^@]*@#\1:***@#' <<<"$1"; }
+
 # listening HOST PORT: whether something accepts TCP connections there.
 listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
@@ -119,12 +122,12 @@ trap 'exit 129' HUP
 
 # Fail early, with the fix, when a dependency is missing rather than deep inside shopflow.
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -d "$SHOPFLOW_DATABASE_URL" -t 5; then
-  say "Postgres does not answer at SHOPFLOW_DATABASE_URL (${SHOPFLOW_DATABASE_URL%%\?*})." >&2
+  say "Postgres does not answer at SHOPFLOW_DATABASE_URL ($(redact "$SHOPFLOW_DATABASE_URL"))." >&2
   say "Start it (Debian: pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start) or point SHOPFLOW_DATABASE_URL at one." >&2
   exit 1
 fi
 if command -v redis-cli >/dev/null 2>&1 && [ "$(redis-cli -u "$SHOPFLOW_REDIS_URL" ping 2>/dev/null)" != PONG ]; then
-  say "Redis does not answer at SHOPFLOW_REDIS_URL ($SHOPFLOW_REDIS_URL)." >&2
+  say "Redis does not answer at SHOPFLOW_REDIS_URL ($(redact "$SHOPFLOW_REDIS_URL"))." >&2
   say "Start it (redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no) or point SHOPFLOW_REDIS_URL at one." >&2
   exit 1
 fi

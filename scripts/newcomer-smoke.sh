@@ -107,12 +107,10 @@ finish() {
     redis-cli -u "$REDIS_URL" --scan --pattern "${redis_prefix}*" 2>/dev/null |
       xargs -r redis-cli -u "$REDIS_URL" del >/dev/null 2>&1
   fi
-  if ((failed > 0)); then
-    if [ -s "$dev_log" ]; then
-      echo "---- last 40 lines of dev.sh output ($dev_log) ----"
-      tail -n 40 "$dev_log"
-      echo "----"
-    fi
+  if ((failed > 0)) && [ -s "$dev_log" ]; then
+    echo "---- last 40 lines of dev.sh output ($dev_log) ----"
+    tail -n 40 "$dev_log"
+    echo "----"
     note "logs kept in $work"
   else
     rm -rf "$work"
@@ -122,7 +120,7 @@ finish() {
   exit 0
 }
 trap finish EXIT
-trap 'fail "interrupted (signal)"; exit 1' INT TERM HUP
+trap 'fail "stopped by a signal, or by the overall time limit (SMOKE_TIMEOUT=${TIMEOUT}s)"; exit 1' INT TERM HUP
 
 # Hard limit: the watchdog signals this script, whose TERM trap ends the run through finish.
 (

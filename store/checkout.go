@@ -19,6 +19,8 @@ type ReserveResult struct {
 	Reserved bool
 	// Status is the order's status after the step (awaiting_payment when reserved).
 	Status string
+	// CancelReason is set when the order was found canceled already.
+	CancelReason string
 	// Short lists the products that lacked stock (or are no longer for sale) when not reserved.
 	Short []int64
 }
@@ -33,12 +35,20 @@ func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time
 	var res ReserveResult
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		res = ReserveResult{}
-		status, err := lockOrder(ctx, tx, orderID)
+		var status string
+		var reason *string
+		err := tx.QueryRow(ctx, `SELECT status, cancel_reason FROM orders WHERE id = $1 FOR UPDATE`, orderID).Scan(&status, &reason)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.E(errs.NotFound, "order %s not found", orderID)
+		}
 		if err != nil {
 			return err
 		}
 		if status != OrderPending { // a retry after the reservation committed, or already decided
 			res.Status = status
+			if reason != nil {
+				res.CancelReason = *reason
+			}
 			res.Reserved = status == OrderAwaitingPayment || status == OrderPlaced
 			return nil
 		}
@@ -217,12 +227,7 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO sales_facts (source, external_order_id, line_no, ordered_at, product_id, seller_id, category_id, quantity, unit_price_cents, currency)
-			SELECT 'shopflow', o.id::text, oi.line_no, o.created_at, oi.product_id, oi.seller_id, p.category_id, oi.quantity, oi.unit_price_cents, oi.currency
-			FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
-			WHERE o.id = $1
-			ON CONFLICT DO NOTHING`, orderID); err != nil {
+		if err := recordOrderSales(ctx, tx, orderID); err != nil {
 			return err
 		}
 		if err := queueOrderNotification(ctx, tx, orderID, "order_placed"); err != nil {
@@ -277,19 +282,30 @@ func (s *Store) ReleaseOrder(ctx context.Context, orderID, reason string) (Relea
 	return res, nil
 }
 
+// ExpiredOrder is an order holding stock past its expiry, with the payment it may have started.
+type ExpiredOrder struct {
+	OrderID  string
+	IntentID string // empty when no payment was started
+}
+
 // ExpiredReservationOrders lists orders holding stock past its expiry, oldest first.
-func (s *Store) ExpiredReservationOrders(ctx context.Context, now time.Time, limit int) ([]string, error) {
+func (s *Store) ExpiredReservationOrders(ctx context.Context, now time.Time, limit int) ([]ExpiredOrder, error) {
 	rows, err := s.Pool.Query(ctx, `
-		SELECT order_id::text FROM reservations WHERE status = 'held' AND expires_at < $1
-		GROUP BY order_id ORDER BY min(expires_at) LIMIT $2`, now, limit)
+		SELECT r.order_id::text, coalesce(o.payment_intent_id, '')
+		FROM reservations r JOIN orders o ON o.id = r.order_id
+		WHERE r.status = 'held' AND r.expires_at < $1
+		GROUP BY r.order_id, o.payment_intent_id ORDER BY min(r.expires_at) LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list expired reservations: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExpiredOrder, error) {
+		var e ExpiredOrder
+		return e, r.Scan(&e.OrderID, &e.IntentID)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list expired reservations: %w", err)
 	}
-	return ids, nil
+	return out, nil
 }
 
 // StalePendingOrders lists orders still pending (no saga has reserved for them) created before

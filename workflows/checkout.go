@@ -81,7 +81,9 @@ func (s *checkoutSaga) run(ctx workflow.Context) (CheckoutResult, error) {
 	}
 	switch {
 	case reserved.Status == store.OrderCanceled:
-		return s.finish(ctx, CheckoutResult{Status: store.OrderCanceled}) // canceled before the saga ran
+		// Decided already: canceled before the saga ran, or by this saga before a crash cut
+		// its history short. Report the reason the database holds.
+		return s.finish(ctx, CheckoutResult{Status: store.OrderCanceled, CancelReason: reserved.CancelReason})
 	case !reserved.Reserved:
 		return s.compensate(ctx, store.ReasonOutOfStock, nil)
 	}
@@ -111,16 +113,17 @@ func (s *checkoutSaga) run(ctx workflow.Context) (CheckoutResult, error) {
 	}
 }
 
-// awaitPayment waits for the payment's outcome, a cancel, or the payment timeout.
+// awaitPayment waits for the payment's outcome, a cancel, or the payment timeout. A payment
+// signal is only a hint that something happened: the saga asks the provider, records what it
+// says, and acts on that, so the payments row always matches the order and a wrong signal can
+// neither place an unpaid order nor cancel a paid one.
 func (s *checkoutSaga) awaitPayment(ctx workflow.Context) (CheckoutResult, error) {
 	s.step = StepAwaitingPayment
 	timerCtx, stopTimer := workflow.WithCancel(ctx)
 	defer stopTimer()
-	timedOut := false
 	timer := workflow.NewTimer(timerCtx, s.in.PaymentTimeout)
-	var outcome payment.Status
-	cancelReason := ""
-	for outcome == "" && cancelReason == "" && !timedOut {
+	for {
+		signalled, timedOut, cancelReason := false, false, ""
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(s.payCh, func(c workflow.ReceiveChannel, _ bool) {
 			var r PaymentResult
@@ -129,39 +132,41 @@ func (s *checkoutSaga) awaitPayment(ctx workflow.Context) (CheckoutResult, error
 				workflow.GetLogger(ctx).Warn("payment result for another intent ignored", "intent", r.IntentID, "expected", s.intentID)
 				return
 			}
-			switch payment.Status(r.Status) {
-			case payment.StatusSucceeded, payment.StatusFailed, payment.StatusCanceled:
-				outcome = payment.Status(r.Status)
-			}
+			signalled = true
 		})
 		sel.AddReceive(s.cancelCh, func(c workflow.ReceiveChannel, _ bool) {
 			var r CancelRequest
 			c.Receive(ctx, &r)
 			cancelReason = cancelReasonOf(r)
 		})
-		sel.AddFuture(timer, func(f workflow.Future) { timedOut = true })
+		sel.AddFuture(timer, func(workflow.Future) { timedOut = true })
 		sel.Select(ctx)
+
+		switch {
+		case ctx.Err() != nil:
+			return s.compensate(ctx, store.ReasonCanceledByOps, ctx.Err())
+		case cancelReason != "":
+			return s.compensate(ctx, cancelReason, nil) // compensation refunds a payment that went through
+		case !signalled && !timedOut:
+			continue
+		}
+		// Ask the provider. At the timeout this also catches a payment that succeeded a moment
+		// ago with its webhook still in flight: it is kept, not canceled.
+		var a *activities.Checkout
+		var latest activities.ChargeResult
+		err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, chargeOptions), a.PaymentStatus,
+			activities.PaymentStatusInput{OrderID: s.in.OrderID, IntentID: s.intentID}).Get(ctx, &latest)
+		switch {
+		case err == nil && latest.Status == payment.StatusSucceeded:
+			return s.confirm(ctx)
+		case err == nil && (latest.Status == payment.StatusFailed || latest.Status == payment.StatusCanceled):
+			return s.compensate(ctx, store.ReasonPaymentDeclined, nil)
+		case timedOut:
+			return s.compensate(ctx, store.ReasonPaymentTimeout, nil)
+		case err != nil:
+			workflow.GetLogger(ctx).Warn("payment status unknown after a signal; still waiting", "err", err)
+		}
 	}
-	switch {
-	case ctx.Err() != nil:
-		return s.compensate(ctx, store.ReasonCanceledByOps, ctx.Err())
-	case outcome == payment.StatusSucceeded:
-		return s.confirm(ctx)
-	case outcome != "":
-		return s.compensate(ctx, store.ReasonPaymentDeclined, nil)
-	case cancelReason != "":
-		return s.compensate(ctx, cancelReason, nil)
-	}
-	// Timed out. The payment may have succeeded a moment ago with its webhook still in flight:
-	// ask the provider once more, and keep a payment that went through.
-	var a *activities.Checkout
-	var latest activities.ChargeResult
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, chargeOptions), a.PaymentStatus,
-		activities.PaymentStatusInput{OrderID: s.in.OrderID, IntentID: s.intentID}).Get(ctx, &latest)
-	if err == nil && latest.Status == payment.StatusSucceeded {
-		return s.confirm(ctx)
-	}
-	return s.compensate(ctx, store.ReasonPaymentTimeout, nil)
 }
 
 // confirm places the paid order.

@@ -146,6 +146,8 @@ func TestCheckoutPaymentTimeout(t *testing.T) {
 func TestCheckoutPaymentCompletedByWebhook(t *testing.T) {
 	env := newCheckoutEnv(t)
 	awaitingAction(env)
+	// The saga checks the signal with the provider (which also records the payment's state).
+	env.OnActivity(a.PaymentStatus, mock.Anything, activities.PaymentStatusInput{OrderID: "order-1", IntentID: "pi_1"}).Return(charged(payment.StatusSucceeded), nil).Once()
 	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	env.RegisterDelayedCallback(func() {
 		// A result for some other intent must be ignored, not taken for this order's payment.
@@ -163,6 +165,7 @@ func TestCheckoutPaymentCompletedByWebhook(t *testing.T) {
 func TestCheckoutPaymentFailedByWebhook(t *testing.T) {
 	env := newCheckoutEnv(t)
 	awaitingAction(env)
+	env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(activities.ChargeResult{IntentID: "pi_1", Status: payment.StatusFailed, DeclineCode: "authentication_failed"}, nil).Once()
 	voids(env, false)
 	releaseWith(env, store.ReasonPaymentDeclined)
 	env.RegisterDelayedCallback(func() {
@@ -206,7 +209,7 @@ func TestCheckoutPaymentSucceedsAtTheTimeout(t *testing.T) {
 func TestCheckoutWebhookRacesTheTimeout(t *testing.T) {
 	env := newCheckoutEnv(t)
 	awaitingAction(env)
-	env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Maybe()
+	env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
 	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "succeeded"})
@@ -304,6 +307,37 @@ func TestCheckoutCancelBeforeCharge(t *testing.T) {
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCancel, CancelRequest{Reason: store.ReasonCanceledByAdmin}) }, 0)
 	env.ExecuteWorkflow(Checkout, input())
 	if r := result(t, env); r.CancelReason != store.ReasonCanceledByAdmin {
+		t.Fatalf("result %+v", r)
+	}
+	env.AssertNotCalled(t, "ChargePayment", mock.Anything, mock.Anything)
+}
+
+// TestCheckoutFalseSuccessSignalIsChecked: a success signal the provider does not confirm
+// places nothing; the saga keeps waiting and times out as usual.
+func TestCheckoutFalseSuccessSignalIsChecked(t *testing.T) {
+	env := newCheckoutEnv(t)
+	awaitingAction(env)
+	env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(charged(payment.StatusRequiresAction), nil).Twice()
+	voids(env, false)
+	releaseWith(env, store.ReasonPaymentTimeout)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "succeeded"})
+	}, time.Minute)
+	env.ExecuteWorkflow(Checkout, input())
+	if r := result(t, env); r.CancelReason != store.ReasonPaymentTimeout {
+		t.Fatalf("result %+v", r)
+	}
+	env.AssertNotCalled(t, "ConfirmOrder", mock.Anything, mock.Anything)
+}
+
+// TestCheckoutAlreadyCanceledReportsTheReason: replayed after a crash that cut its history
+// short, the saga finds the order canceled and reports the reason the database holds.
+func TestCheckoutAlreadyCanceledReportsTheReason(t *testing.T) {
+	env := newCheckoutEnv(t)
+	env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).
+		Return(store.ReserveResult{Status: store.OrderCanceled, CancelReason: store.ReasonOutOfStock}, nil).Once()
+	env.ExecuteWorkflow(Checkout, input())
+	if r := result(t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonOutOfStock {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ChargePayment", mock.Anything, mock.Anything)

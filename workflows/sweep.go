@@ -49,26 +49,35 @@ func ReservationSweep(ctx workflow.Context, in SweepInput) (SweepResult, error) 
 	var checkout *activities.Checkout
 	var res SweepResult
 
-	var expired []string
+	var expired []store.ExpiredOrder
 	if err := workflow.ExecuteActivity(ctx, sweep.ExpiredReservations, activities.ExpiredInput{Limit: in.Limit}).Get(ctx, &expired); err != nil {
 		return res, err
 	}
 	if len(expired) > 0 {
 		ids := make([]string, len(expired))
-		for i, orderID := range expired {
-			ids[i] = CheckoutWorkflowID(orderID)
+		for i, e := range expired {
+			ids[i] = CheckoutWorkflowID(e.OrderID)
 		}
 		var running map[string]bool
 		if err := workflow.ExecuteActivity(ctx, sweep.RunningWorkflows, activities.RunningInput{WorkflowIDs: ids}).Get(ctx, &running); err != nil {
 			return res, err
 		}
-		for _, orderID := range expired { // slice order, not map order: deterministic
-			if running[CheckoutWorkflowID(orderID)] {
+		for _, e := range expired { // slice order, not map order: deterministic
+			if running[CheckoutWorkflowID(e.OrderID)] {
 				continue // its saga still owns the stock and will settle it
+			}
+			// The saga is gone, so nobody else will undo its payment: void it (or refund it, if
+			// the shopper completed it after the saga died) before the order is canceled.
+			if e.IntentID != "" {
+				var voided activities.VoidResult
+				if err := workflow.ExecuteActivity(ctx, checkout.VoidPayment,
+					activities.VoidInput{OrderID: e.OrderID, IntentID: e.IntentID}).Get(ctx, &voided); err != nil {
+					return res, err
+				}
 			}
 			var released store.ReleaseResult
 			if err := workflow.ExecuteActivity(ctx, checkout.ReleaseOrder,
-				activities.ReleaseInput{OrderID: orderID, Reason: store.ReasonReservationExpiry}).Get(ctx, &released); err != nil {
+				activities.ReleaseInput{OrderID: e.OrderID, Reason: store.ReasonReservationExpiry}).Get(ctx, &released); err != nil {
 				return res, err
 			}
 			if released.Canceled {

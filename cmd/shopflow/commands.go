@@ -97,10 +97,7 @@ Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 				m.Close()
 			}
 			if err == nil {
-				var seeded bool
-				if seeded, err = demo.Seed(ctx, pool, log); seeded {
-					log.Info("demo catalog seeded")
-				}
+				_, err = demo.Seed(ctx, pool, log)
 			}
 			pool.Close()
 			if err != nil {

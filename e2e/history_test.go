@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"shopflow/store"
+	"shopflow/workflows"
+)
+
+// recording reports whether this run records histories for workflows/replay_test.go.
+func recording() bool {
+	return *recordHistories || os.Getenv("SHOPFLOW_RECORD_HISTORIES") == "1"
+}
+
+// TestRecordHistories runs one saga down each path the checkout takes, plus a sweep, against the
+// real server, and writes their histories to workflows/testdata/<name>.json, where
+// workflows/replay_test.go replays them against the current workflow code. Run it after a
+// deliberate, versioned workflow change:
+//
+//	go test ./e2e -run TestRecordHistories -record-histories
+func TestRecordHistories(t *testing.T) {
+	if !recording() {
+		t.Skip("records histories only with -record-histories or SHOPFLOW_RECORD_HISTORIES=1")
+	}
+	e := newEnv(t)
+	cust := e.newCustomer()
+	product := e.newProduct(20, 1500)
+
+	placed := e.checkout(cust, checkoutOf(cardVisa, line{ProductID: product, Quantity: 2}))
+	wantOutcome(t, e.awaitSaga(placed.ID), store.OrderPlaced, "")
+	e.saveHistory("checkout_placed", workflows.CheckoutWorkflowID(placed.ID))
+
+	declined := e.checkout(cust, checkoutOf(cardDeclined, line{ProductID: product, Quantity: 1}))
+	wantOutcome(t, e.awaitSaga(declined.ID), store.OrderCanceled, store.ReasonPaymentDeclined)
+	e.saveHistory("checkout_declined", workflows.CheckoutWorkflowID(declined.ID))
+
+	scarce := e.newProduct(1, 9900)
+	short := e.checkout(cust, checkoutOf(cardVisa, line{ProductID: product, Quantity: 1}, line{ProductID: scarce, Quantity: 2}))
+	wantOutcome(t, e.awaitSaga(short.ID), store.OrderCanceled, store.ReasonOutOfStock)
+	e.saveHistory("checkout_out_of_stock", workflows.CheckoutWorkflowID(short.ID))
+
+	canceled := e.checkout(cust, checkoutOf(card3DS, line{ProductID: product, Quantity: 1}))
+	e.awaitStep(canceled.ID, workflows.StepAwaitingPayment)
+	e.cancelOrder(cust, canceled.ID)
+	wantOutcome(t, e.awaitSaga(canceled.ID), store.OrderCanceled, store.ReasonCanceledByUser)
+	e.saveHistory("checkout_canceled", workflows.CheckoutWorkflowID(canceled.ID))
+
+	secured := e.checkout(cust, checkoutOf(card3DS, line{ProductID: product, Quantity: 1}))
+	e.awaitStep(secured.ID, workflows.StepAwaitingPayment)
+	e.completePayment(cust, e.order(cust, secured.ID).intentID(), true)
+	wantOutcome(t, e.awaitSaga(secured.ID), store.OrderPlaced, "")
+	e.saveHistory("checkout_3ds_completed", workflows.CheckoutWorkflowID(secured.ID))
+
+	abandoned := e.abandonedOrder(cust, product, 1)
+	stranded := e.strandedOrder(cust, product, 1, cardVisa)
+	res, sweepID := e.runSweep()
+	if res != (workflows.SweepResult{Released: 1, Restarted: 1}) {
+		t.Fatalf("sweep did %+v, want 1 released and 1 restarted (abandoned %s, stranded %s)", res, abandoned, stranded)
+	}
+	wantOutcome(t, e.awaitSaga(stranded), store.OrderPlaced, "")
+	e.saveHistory("checkout_sweep", sweepID)
+	e.saveHistory("checkout_terminated", workflows.CheckoutWorkflowID(abandoned))
+	e.saveHistory("checkout_restarted_by_sweep", workflows.CheckoutWorkflowID(stranded))
+
+	hurried := newEnv(t, withPaymentTimeout(2*time.Second))
+	hurriedCust := hurried.newCustomer()
+	timedOut := hurried.checkout(hurriedCust, checkoutOf(card3DS, line{ProductID: hurried.newProduct(2, 800), Quantity: 1}))
+	wantOutcome(t, hurried.awaitSaga(timedOut.ID), store.OrderCanceled, store.ReasonPaymentTimeout)
+	hurried.saveHistory("checkout_payment_timeout", workflows.CheckoutWorkflowID(timedOut.ID))
+}
+
+// wantOutcome checks the saga took the path its history is recorded for. Recording checks no
+// more than that: the other tests judge what the saga did.
+func wantOutcome(t *testing.T, res workflows.CheckoutResult, status, reason string) {
+	t.Helper()
+	if res.Status != status || res.CancelReason != reason {
+		t.Fatalf("saga ended %s (%s), want %s (%s): not the path to record", res.Status, res.CancelReason, status, reason)
+	}
+}
+
+// saveHistory writes the closed workflow's full history, as protojson indented for review,
+// to workflows/testdata/<name>.json.
+func (e *env) saveHistory(name, workflowID string) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hist := &historypb.History{}
+	it := e.temporal.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			e.t.Fatalf("history of %s: %v", workflowID, err)
+		}
+		hist.Events = append(hist.Events, ev)
+	}
+	if n := len(hist.Events); n == 0 || !closing(hist.Events[n-1].GetEventType()) {
+		e.t.Fatalf("history of %s does not end with the workflow closing", workflowID)
+	}
+	compact, err := protojson.Marshal(hist)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	// protojson varies its whitespace from run to run; re-indenting makes re-recording diffable.
+	var out bytes.Buffer
+	if err := json.Indent(&out, compact, "", "  "); err != nil {
+		e.t.Fatal(err)
+	}
+	out.WriteByte('\n')
+	path := filepath.Join(suite.root, "workflows", "testdata", name+".json")
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Logf("recorded %s (%d events) to %s", workflowID, len(hist.Events), path)
+}
+
+func closing(t enums.EventType) bool {
+	switch t {
+	case enums.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+		enums.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+		enums.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, enums.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+		return true
+	}
+	return false
+}
