@@ -45,6 +45,22 @@ type Deps struct {
 	// Sandbox is set when the sandbox payment provider is in use and dev endpoints are on; it
 	// backs POST /api/v1/dev/payments/{intent_id}/complete.
 	Sandbox *payment.Sandbox
+	// Batches starts batch ingest workflows (workflows.Ingests in production).
+	Batches BatchIngests
+	// Jobs runs scheduled jobs on demand (workflows.Jobs in production).
+	Jobs Jobs
+}
+
+// BatchIngests is what the API needs of the batch ingest workflow.
+type BatchIngests interface {
+	// Start starts (or finds running) the ingest of a registered batch.
+	Start(ctx context.Context, batchID string) error
+}
+
+// Jobs runs scheduled jobs now, as an admin asks.
+type Jobs interface {
+	// TriggerTopSellers runs the top-sellers ranking for the current hour and returns the run's workflow ID.
+	TriggerTopSellers(ctx context.Context) (string, error)
 }
 
 // CheckoutSagas is what the API needs of the checkout workflow.
@@ -60,6 +76,7 @@ type Server struct {
 	limiter *redis_rate.Limiter
 	metrics *httpMetrics
 	engine  *gin.Engine
+	ranks   *rankCache
 }
 
 // New builds the Server and its router.
@@ -69,6 +86,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Deps: d, limiter: redis_rate.NewLimiter(d.Redis), metrics: m}
+	s.ranks = newRankCache(d)
 	s.engine = s.routes()
 	return s, nil
 }
@@ -146,6 +164,17 @@ func (s *Server) routes() *gin.Engine {
 		v1.POST("/dev/payments/:intent_id/complete", s.completeSandboxPayment)
 	}
 
-	_ = seller // used by later resources (seller rank, reports)
+	ingester := s.requireRole(store.RoleAdmin, store.RoleIngest)
+	v1.POST("/ingest/orders", ingester, s.ingestOrders)
+	v1.POST("/ingest/batches", ingester, s.submitBatch)
+	v1.GET("/ingest/batches/:id", ingester, s.getBatch)
+	v1.GET("/ingest/batches/:id/errors", ingester, s.getBatchErrors)
+	v1.POST("/admin/api-keys", admin, s.createAPIKey)
+	v1.DELETE("/admin/api-keys/:id", admin, s.revokeAPIKey)
+
+	v1.GET("/categories/:id/top-sellers", s.topSellers)
+	v1.GET("/sellers/me/rank", seller, s.myRank)
+	v1.GET("/sellers/:id/rank", admin, s.sellerRank)
+	v1.POST("/admin/jobs/top-sellers", admin, s.runTopSellers)
 	return r
 }

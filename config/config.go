@@ -57,6 +57,21 @@ type Config struct {
 	DevEndpoints bool `env:"SHOPFLOW_DEV_ENDPOINTS" envDefault:"false"`
 	// ReservationSweepInterval is how often held stock whose saga is gone is released.
 	ReservationSweepInterval time.Duration `env:"SHOPFLOW_RESERVATION_SWEEP_INTERVAL" envDefault:"1m"`
+
+	// IngestDir holds submitted order files (by content hash) and their error files.
+	IngestDir string `env:"SHOPFLOW_INGEST_DIR" envDefault:".dev/ingest"`
+	// IngestInbox is swept every IngestInterval: files dropped there are ingested, then moved.
+	IngestInbox    string        `env:"SHOPFLOW_INGEST_INBOX" envDefault:".dev/ingest/inbox"`
+	IngestInterval time.Duration `env:"SHOPFLOW_INGEST_INTERVAL" envDefault:"15m"`
+	// IngestChunkLines is how many lines one ingest step reads and commits with its progress.
+	IngestChunkLines int `env:"SHOPFLOW_INGEST_CHUNK_LINES" envDefault:"50000"`
+
+	// TopSellersWindow is the trailing window the hourly ranking covers.
+	TopSellersWindow time.Duration `env:"SHOPFLOW_TOPSELLERS_WINDOW" envDefault:"24h"`
+	// TopSellersN is how many products each category's ranking keeps.
+	TopSellersN int `env:"SHOPFLOW_TOPSELLERS_N" envDefault:"100"`
+	// TopSellersCacheTTL is how long an API process reuses a ranking read from Redis.
+	TopSellersCacheTTL time.Duration `env:"SHOPFLOW_TOPSELLERS_CACHE_TTL" envDefault:"5s"`
 }
 
 // Payment providers.
@@ -196,6 +211,27 @@ func (c Config) Validate() error {
 	}
 	if c.ReservationSweepInterval < time.Second {
 		bad("SHOPFLOW_RESERVATION_SWEEP_INTERVAL", "must be at least 1s, got %s", c.ReservationSweepInterval)
+	}
+	if c.IngestDir == "" {
+		bad("SHOPFLOW_INGEST_DIR", "must not be empty")
+	}
+	if c.IngestInbox == "" {
+		bad("SHOPFLOW_INGEST_INBOX", "must not be empty")
+	}
+	if c.IngestInterval < time.Minute {
+		bad("SHOPFLOW_INGEST_INTERVAL", "must be at least 1m, got %s", c.IngestInterval)
+	}
+	if c.IngestChunkLines < 100 || c.IngestChunkLines > 1_000_000 {
+		bad("SHOPFLOW_INGEST_CHUNK_LINES", "must be between 100 and 1000000, got %d", c.IngestChunkLines)
+	}
+	if c.TopSellersWindow < time.Hour || c.TopSellersWindow%time.Hour != 0 {
+		bad("SHOPFLOW_TOPSELLERS_WINDOW", "must be a whole number of hours, at least 1h, got %s", c.TopSellersWindow)
+	}
+	if c.TopSellersN < 1 || c.TopSellersN > 1000 {
+		bad("SHOPFLOW_TOPSELLERS_N", "must be between 1 and 1000, got %d", c.TopSellersN)
+	}
+	if c.TopSellersCacheTTL < 0 || c.TopSellersCacheTTL > time.Minute {
+		bad("SHOPFLOW_TOPSELLERS_CACHE_TTL", "must be between 0s and 1m, got %s", c.TopSellersCacheTTL)
 	}
 	return errors.Join(problems...)
 }

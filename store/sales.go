@@ -2,26 +2,133 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// recordOrderSales counts a placed order's lines as sales (source "shopflow"), once: a line
-// already counted, by this path or by an ingest of the same order, is skipped.
-func recordOrderSales(ctx context.Context, tx pgx.Tx, orderID string) error {
-	_, err := tx.Exec(ctx, `
-		WITH lines AS (
-			SELECT 'shopflow'::text AS source, o.id::text AS external_order_id, oi.line_no, o.created_at AS ordered_at,
-			       oi.product_id, oi.seller_id, p.category_id, oi.quantity, oi.unit_price_cents, oi.currency
-			FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
-			WHERE o.id = $1),
-		counted AS (
+// Sales are counted once per order line, whichever path reports them first: our checkout
+// (source "shopflow"), the ingest API, or a batch file. Every path goes through countSales, which
+// in one statement claims the lines' keys in sale_keys, writes the new ones to sales_facts, and
+// adds them to the hourly rollup.
+
+// saleColumns are the columns a sales source query must yield, in this order.
+const saleColumns = `source, external_order_id, line_no, ordered_at, product_id, seller_id, category_id, quantity, unit_price_cents, currency`
+
+// countSales counts the lines yielded by sourceSQL (a SELECT of saleColumns) that were not
+// counted before, and returns how many it counted. Lines repeated within the source count once.
+func countSales(ctx context.Context, tx pgx.Tx, sourceSQL string, args ...any) (int64, error) {
+	var counted int64
+	err := tx.QueryRow(ctx, `
+		WITH src AS (`+sourceSQL+`),
+		claimed AS (
 			INSERT INTO sale_keys (source, external_order_id, line_no, ordered_at)
-			SELECT source, external_order_id, line_no, ordered_at FROM lines
+			SELECT DISTINCT ON (source, external_order_id, line_no) source, external_order_id, line_no, ordered_at
+			FROM src ORDER BY source, external_order_id, line_no
 			ON CONFLICT DO NOTHING
-			RETURNING source, external_order_id, line_no)
-		INSERT INTO sales_facts (source, external_order_id, line_no, ordered_at, product_id, seller_id, category_id, quantity, unit_price_cents, currency)
-		SELECT l.source, l.external_order_id, l.line_no, l.ordered_at, l.product_id, l.seller_id, l.category_id, l.quantity, l.unit_price_cents, l.currency
-		FROM lines l JOIN counted c USING (source, external_order_id, line_no)`, orderID)
+			RETURNING source, external_order_id, line_no),
+		facts AS (
+			INSERT INTO sales_facts (`+saleColumns+`)
+			SELECT DISTINCT ON (s.source, s.external_order_id, s.line_no) s.source, s.external_order_id, s.line_no, s.ordered_at,
+			       s.product_id, s.seller_id, s.category_id, s.quantity, s.unit_price_cents, s.currency
+			FROM src s JOIN claimed c USING (source, external_order_id, line_no)
+			ORDER BY s.source, s.external_order_id, s.line_no
+			RETURNING ordered_at, product_id, currency, category_id, seller_id, quantity, unit_price_cents),
+		rolled AS (
+			-- Rows are upserted in key order so concurrent counts never deadlock on the rollup.
+			INSERT INTO sales_hourly AS h (hour, product_id, currency, category_id, seller_id, units, revenue_cents, lines)
+			SELECT date_trunc('hour', ordered_at), product_id, currency, min(category_id), min(seller_id::text)::uuid,
+			       sum(quantity), sum(quantity * unit_price_cents), count(*)
+			FROM facts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+			ON CONFLICT (hour, product_id, currency) DO UPDATE
+			SET units = h.units + EXCLUDED.units, revenue_cents = h.revenue_cents + EXCLUDED.revenue_cents, lines = h.lines + EXCLUDED.lines
+			RETURNING 1)
+		SELECT count(*) FROM facts`, args...).Scan(&counted)
+	if err != nil {
+		return 0, fmt.Errorf("count sales: %w", err)
+	}
+	return counted, nil
+}
+
+// recordOrderSales counts a placed order's lines as sales (source "shopflow").
+func recordOrderSales(ctx context.Context, tx pgx.Tx, orderID string) error {
+	_, err := countSales(ctx, tx, `
+		SELECT 'shopflow'::text AS source, o.id::text AS external_order_id, oi.line_no, o.created_at AS ordered_at,
+		       oi.product_id, oi.seller_id, p.category_id, oi.quantity, oi.unit_price_cents, oi.currency
+		FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
+		WHERE o.id = $1`, orderID)
 	return err
+}
+
+// SaleLine is one order line reported as sold by an outside source. Seller and category come
+// from the product.
+type SaleLine struct {
+	Source          string
+	ExternalOrderID string
+	LineNo          int
+	OrderedAt       time.Time
+	ProductID       int64
+	Quantity        int
+	UnitPriceCents  int64
+	Currency        string
+}
+
+// SalesCount says how many of the lines submitted were counted now and how many had been
+// counted before (by any path).
+type SalesCount struct {
+	Counted    int64
+	Duplicates int64
+}
+
+// RecordSales counts lines once each, in one transaction: lines already counted (by the
+// checkout, the ingest API or a file) are duplicates. Products must exist (callers validate).
+func (s *Store) RecordSales(ctx context.Context, lines []SaleLine) (SalesCount, error) {
+	var res SalesCount
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		counted, err := RecordSalesTx(ctx, tx, lines)
+		res = SalesCount{Counted: counted, Duplicates: int64(len(lines)) - counted}
+		return err
+	})
+	if err != nil {
+		return SalesCount{}, fmt.Errorf("record %d sale lines: %w", len(lines), classify(err, "sale"))
+	}
+	return res, nil
+}
+
+// RecordSalesTx is RecordSales inside the caller's transaction (batch ingest commits a chunk's
+// sales with its progress). Lines go through a temporary staging table with COPY, so a chunk of
+// many thousands of lines costs one round trip.
+func RecordSalesTx(ctx context.Context, tx pgx.Tx, lines []SaleLine) (int64, error) {
+	if len(lines) == 0 {
+		return 0, nil
+	}
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMPORARY TABLE IF NOT EXISTS sale_staging (
+			source text, external_order_id text, line_no integer, ordered_at timestamptz,
+			product_id bigint, quantity integer, unit_price_cents bigint, currency text
+		) ON COMMIT DELETE ROWS`); err != nil {
+		return 0, fmt.Errorf("staging table: %w", err)
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"sale_staging"},
+		[]string{"source", "external_order_id", "line_no", "ordered_at", "product_id", "quantity", "unit_price_cents", "currency"},
+		pgx.CopyFromSlice(len(lines), func(i int) ([]any, error) {
+			l := lines[i]
+			return []any{l.Source, l.ExternalOrderID, int32(l.LineNo), l.OrderedAt, l.ProductID, int32(l.Quantity), l.UnitPriceCents, l.Currency}, nil
+		}))
+	if err != nil {
+		return 0, fmt.Errorf("copy sale lines: %w", err)
+	}
+	counted, err := countSales(ctx, tx, `
+		SELECT st.source, st.external_order_id, st.line_no, st.ordered_at, st.product_id, p.seller_id, p.category_id,
+		       st.quantity, st.unit_price_cents, st.currency::char(3)
+		FROM sale_staging st JOIN products p ON p.id = st.product_id`)
+	if err != nil {
+		return 0, err
+	}
+	// Rows stay for the rest of the transaction otherwise; a chunk may call this again.
+	if _, err := tx.Exec(ctx, `TRUNCATE sale_staging`); err != nil {
+		return 0, fmt.Errorf("clear staging: %w", err)
+	}
+	return counted, nil
 }

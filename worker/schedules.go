@@ -18,23 +18,31 @@ import (
 type schedule struct {
 	id       string
 	every    time.Duration
+	offset   time.Duration // within each interval, e.g. a minute past the hour
+	catchup  time.Duration // how far back missed runs are still made up; zero means 10 minutes
 	workflow string
 	args     []any
 }
 
 func schedules(cfg config.Config) []schedule {
-	return []schedule{
+	all := []schedule{
 		{id: workflows.SweepScheduleID, every: cfg.ReservationSweepInterval, workflow: workflows.SweepWorkflowName, args: []any{workflows.SweepInput{}}},
 	}
+	all = append(all, ingestSchedules(cfg)...)
+	return append(all, rankingSchedules(cfg)...)
 }
 
 // EnsureSchedules creates every Schedule that is missing and brings existing ones to the
-// configured interval. Schedules skip a run while the previous one is still going, and catch
-// up missed runs from the last 10 minutes only (a sweep that missed an hour needs one run, not
+// configured interval. Schedules skip a run while the previous one is still going, and make up
+// missed runs only within their catch-up window (a sweep that missed an hour needs one run, not
 // sixty). They are visible, pausable and triggerable in the Temporal UI.
 func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) error {
 	for _, s := range schedules(cfg) {
-		spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: s.every}}}
+		catchup := s.catchup
+		if catchup == 0 {
+			catchup = 10 * time.Minute
+		}
+		spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: s.every, Offset: s.offset}}}
 		action := &client.ScheduleWorkflowAction{
 			ID:                       s.id,
 			Workflow:                 s.workflow,
@@ -48,13 +56,16 @@ func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) er
 			Spec:          spec,
 			Action:        action,
 			Overlap:       enums.SCHEDULE_OVERLAP_POLICY_SKIP,
-			CatchupWindow: 10 * time.Minute,
+			CatchupWindow: catchup,
 		})
 		if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 			err = c.ScheduleClient().GetHandle(ctx, s.id).Update(ctx, client.ScheduleUpdateOptions{
 				DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 					in.Description.Schedule.Spec = &spec
 					in.Description.Schedule.Action = action
+					if in.Description.Schedule.Policy != nil {
+						in.Description.Schedule.Policy.CatchupWindow = catchup
+					}
 					return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
 				},
 			})

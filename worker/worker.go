@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -23,6 +24,7 @@ type Deps struct {
 	Client   client.Client
 	Store    *store.Store
 	Payments payment.Provider
+	Redis    *redis.Client
 	Logger   *slog.Logger
 }
 
@@ -44,6 +46,8 @@ func register(w sdkworker.Registry, d Deps) {
 	w.RegisterActivity(&activities.Checkout{Store: d.Store, Payments: d.Payments, ReservationGrace: reservationGrace})
 	w.RegisterWorkflowWithOptions(workflows.ReservationSweep, workflow.RegisterOptions{Name: workflows.SweepWorkflowName})
 	w.RegisterActivity(&activities.Sweep{Store: d.Store, Temporal: d.Client})
+	registerIngest(w, d)
+	registerRanking(w, d)
 }
 
 // Run starts the worker, blocks until ctx is done, then drains in-flight tasks and stops.

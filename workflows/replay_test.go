@@ -31,6 +31,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 			// The names worker.register uses: histories name workflow types, not Go functions.
 			r.RegisterWorkflowWithOptions(Checkout, workflowRegisterOptions())
 			r.RegisterWorkflowWithOptions(ReservationSweep, workflow.RegisterOptions{Name: SweepWorkflowName})
+			r.RegisterWorkflowWithOptions(IngestBatch, workflow.RegisterOptions{Name: IngestBatchWorkflowName})
+			r.RegisterWorkflowWithOptions(IngestInbox, workflow.RegisterOptions{Name: IngestInboxWorkflowName})
+			r.RegisterWorkflowWithOptions(TopSellers, workflow.RegisterOptions{Name: TopSellersWorkflowName})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(replayLogger(), file); err != nil {
 				t.Errorf("replaying %s against the current code: %v", file, err)
 			}

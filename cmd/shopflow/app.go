@@ -128,6 +128,8 @@ func (a *app) serveAPI(ctx context.Context, ready chan<- string) error {
 		},
 		Checkouts: &workflows.Checkouts{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, PaymentTimeout: a.cfg.PaymentTimeout},
 		Sandbox:   a.devSandbox(),
+		Batches:   &workflows.Ingests{Client: a.temporal, TaskQueue: a.cfg.TaskQueue},
+		Jobs:      &workflows.Jobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, Window: a.cfg.TopSellersWindow, N: a.cfg.TopSellersN},
 	})
 	if err != nil {
 		return err
@@ -169,7 +171,7 @@ func (a *app) serveAPI(ctx context.Context, ready chan<- string) error {
 
 // runWorker runs the Temporal worker until ctx is done.
 func (a *app) runWorker(ctx context.Context) error {
-	return worker.Run(ctx, worker.Deps{Config: a.cfg, Client: a.temporal, Store: a.store, Payments: a.payments, Logger: a.log})
+	return worker.Run(ctx, worker.Deps{Config: a.cfg, Client: a.temporal, Store: a.store, Payments: a.payments, Redis: a.redis, Logger: a.log})
 }
 
 // newPaymentProvider picks Stripe when configured, else the built-in sandbox.

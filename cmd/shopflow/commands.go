@@ -185,7 +185,7 @@ func (c *cli) migrateCommand() *cobra.Command {
 }
 
 func (c *cli) adminCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "admin", Short: "Operator tasks on accounts"}
+	cmd := &cobra.Command{Use: "admin", Short: "Operator tasks: admin accounts and API keys"}
 	var email string
 	create := &cobra.Command{
 		Use:   "create --email EMAIL",
@@ -238,7 +238,7 @@ An existing account with that email is left unchanged.`,
 	}
 	create.Flags().StringVar(&email, "email", "", "email of the new admin (required)")
 	_ = create.MarkFlagRequired("email")
-	cmd.AddCommand(create)
+	cmd.AddCommand(create, c.apiKeyCommand())
 	return cmd
 }
 

@@ -32,7 +32,8 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"api", "--help"}, {"worker", "--help"}, {"dev", "--help"},
 		{"migrate", "--help"}, {"migrate", "up", "--help"}, {"migrate", "down", "--help"}, {"migrate", "status", "--help"},
-		{"admin", "--help"}, {"admin", "create", "--help"},
+		{"admin", "--help"}, {"admin", "create", "--help"}, {"admin", "api-key", "--help"},
+		{"admin", "api-key", "create", "--help"}, {"admin", "api-key", "revoke", "--help"}, {"ingest", "--help"},
 	} {
 		out, err := run(t, nil, "", args...)
 		if err != nil || !strings.Contains(out, "Usage:") {

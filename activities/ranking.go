@@ -1,0 +1,63 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.temporal.io/sdk/temporal"
+
+	"shopflow/ranking"
+)
+
+// TopSellers holds what the hourly top-sellers job needs: Postgres, where the ranking is
+// computed, and Redis, where it is published for the API.
+type TopSellers struct {
+	DB     ranking.DB
+	Redis  redis.UniversalClient
+	Prefix string // SHOPFLOW_REDIS_PREFIX
+	N      int    // products kept per category when the input does not say
+}
+
+// PublishInput names the window to rank.
+type PublishInput struct {
+	Window ranking.Window
+	// N is how many products each category keeps; zero means the worker's configured number.
+	N int
+}
+
+// PublishResult says what was published.
+type PublishResult struct {
+	Generation  string
+	Current     bool // false when a newer ranking was already current (this one was a late run)
+	GeneratedAt time.Time
+	Categories  int
+	Sellers     int // sellers ranked overall
+}
+
+// PublishTopSellers computes the ranking of the window and publishes it to Redis. The ranking
+// itself never travels through Temporal: with a thousand categories of a hundred products it
+// would outgrow a payload. Running it again publishes an equal ranking, so retries are safe.
+func (a *TopSellers) PublishTopSellers(ctx context.Context, in PublishInput) (PublishResult, error) {
+	if a.Redis == nil || a.DB == nil {
+		return PublishResult{}, temporal.NewNonRetryableApplicationError("the top-sellers worker has no Redis or Postgres", "Misconfigured", nil)
+	}
+	n := in.N
+	if n <= 0 {
+		n = a.N
+	}
+	if n <= 0 {
+		n = 100
+	}
+	r, err := ranking.Compute(ctx, a.DB, in.Window, n)
+	if err != nil {
+		return PublishResult{}, err
+	}
+	pub, err := ranking.Publish(ctx, a.Redis, a.Prefix, r)
+	if err != nil {
+		return PublishResult{}, fmt.Errorf("publish top sellers: %w", err)
+	}
+	return PublishResult{Generation: pub.Generation, Current: pub.Current, GeneratedAt: r.GeneratedAt,
+		Categories: len(r.Categories), Sellers: r.RankedSellers}, nil
+}

@@ -1,0 +1,66 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"shopflow/errs"
+	"shopflow/store"
+)
+
+type createAPIKeyRequest struct {
+	Name string `json:"name" binding:"required,min=1,max=100"`
+	// Role defaults to ingest, the only role a key can have for now.
+	Role string `json:"role" binding:"omitempty,oneof=ingest"`
+}
+
+// apiKeyCreated is a new key with its plaintext, which is shown this once and never again.
+type apiKeyCreated struct {
+	store.APIKey
+	Key string `json:"key"`
+}
+
+// createAPIKey makes an API key for a machine client. There is no Idempotency-Key replay here
+// on purpose: a replay would have to store the plaintext key.
+func (s *Server) createAPIKey(c *gin.Context) {
+	var req createAPIKeyRequest
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	if req.Name == "" {
+		s.fail(c, fieldInvalid("name", "is required"))
+		return
+	}
+	if req.Role == "" {
+		req.Role = store.RoleIngest
+	}
+	k, key, err := s.Store.CreateAPIKey(c, req.Name, req.Role)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.log(c).InfoContext(c, "api key created", "api_key_id", k.ID, "name", k.Name, "role", k.Role, "by", mustClaims(c).Subject)
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, apiKeyCreated{APIKey: k, Key: key})
+}
+
+// revokeAPIKey stops a key from working, from its next request on. Revoking a revoked key is
+// a no-op.
+func (s *Server) revokeAPIKey(c *gin.Context) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		s.fail(c, errs.E(errs.Invalid, "id must be an API key id (a UUID), got %q", c.Param("id")).WithDetails("parameter", "id"))
+		return
+	}
+	if err := s.Store.RevokeAPIKey(c, id.String()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.log(c).InfoContext(c, "api key revoked", "api_key_id", id.String(), "by", mustClaims(c).Subject)
+	c.Status(http.StatusNoContent)
+}

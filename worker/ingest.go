@@ -1,0 +1,40 @@
+package worker
+
+import (
+	"time"
+
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"shopflow/activities"
+	"shopflow/config"
+	"shopflow/ingest"
+	"shopflow/workflows"
+)
+
+// inboxSettle is how long a file must sit unmodified in the inbox before the sweep takes it.
+const inboxSettle = 30 * time.Second
+
+// registerIngest registers the batch ingest workflows and activities.
+func registerIngest(w sdkworker.Registry, d Deps) {
+	files := ingest.Files{Dir: d.Config.IngestDir}
+	w.RegisterWorkflowWithOptions(workflows.IngestBatch, workflow.RegisterOptions{Name: workflows.IngestBatchWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.IngestInbox, workflow.RegisterOptions{Name: workflows.IngestInboxWorkflowName})
+	w.RegisterActivity(&activities.Ingest{
+		Batches:     &ingest.Batches{Store: d.Store, Files: files, ChunkLines: d.Config.IngestChunkLines},
+		Store:       d.Store,
+		Files:       files,
+		Inbox:       d.Config.IngestInbox,
+		InboxSettle: inboxSettle,
+	})
+}
+
+// ingestSchedules are the ingest Schedules (the inbox sweep).
+func ingestSchedules(cfg config.Config) []schedule {
+	return []schedule{{
+		id:       workflows.IngestInboxScheduleID,
+		every:    cfg.IngestInterval,
+		workflow: workflows.IngestInboxWorkflowName,
+		args:     []any{workflows.IngestInboxInput{}},
+	}}
+}

@@ -1,0 +1,40 @@
+package worker
+
+import (
+	"time"
+
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"shopflow/activities"
+	"shopflow/config"
+	"shopflow/workflows"
+)
+
+// registerRanking registers the top-sellers workflow and activities.
+func registerRanking(w sdkworker.Registry, d Deps) {
+	w.RegisterWorkflowWithOptions(workflows.TopSellers, workflow.RegisterOptions{Name: workflows.TopSellersWorkflowName})
+	a := &activities.TopSellers{Prefix: d.Config.RedisPrefix, N: d.Config.TopSellersN}
+	// Left nil (not a nil pointer in an interface) when missing, so the activity can say so.
+	if d.Store != nil {
+		a.DB = d.Store.Pool
+	}
+	if d.Redis != nil {
+		a.Redis = d.Redis
+	}
+	w.RegisterActivity(a)
+}
+
+// rankingSchedules are the ranking Schedules: top sellers every hour at minute 1 (a minute's
+// grace for the hour's last sales), each run ranking the configured window up to the start of
+// its scheduled hour, with an hour of catch-up so a worker outage still ranks each hour.
+func rankingSchedules(cfg config.Config) []schedule {
+	return []schedule{{
+		id:       workflows.TopSellersScheduleID,
+		every:    time.Hour,
+		offset:   time.Minute,
+		catchup:  time.Hour,
+		workflow: workflows.TopSellersWorkflowName,
+		args:     []any{workflows.TopSellersInput{Window: cfg.TopSellersWindow, N: cfg.TopSellersN}},
+	}}
+}
