@@ -31,11 +31,14 @@ bin/temporal:
 bin/stripe-mock:
 	@scripts/install-stripe-mock.sh
 
+bin/minio:
+	@scripts/install-minio.sh
+
 .PHONY: temporal
 temporal: bin/temporal
 
 .PHONY: tools
-tools: bin/temporal bin/stripe-mock ## build bin/temporal (Temporal CLI + dev server) and bin/stripe-mock if missing
+tools: bin/temporal bin/stripe-mock bin/minio ## build bin/temporal (Temporal CLI + dev server), bin/stripe-mock and bin/minio if missing
 
 .PHONY: test
 test: vet fmt-check config-docs lint unit smoke ## vet, gofmt check, config docs check, staticcheck, go test -race, newcomer smoke test
@@ -55,7 +58,7 @@ config-docs: ## fail when README.md's configuration table and config/config.go d
 	@scripts/check-config-docs.sh
 
 .PHONY: unit
-unit: bin/temporal bin/stripe-mock ## go test -race -count=1 ./... (real Postgres, Redis, Temporal dev server, stripe-mock)
+unit: bin/temporal bin/stripe-mock bin/minio ## go test -race -count=1 ./... (real Postgres, Redis, Temporal dev server, stripe-mock, MinIO)
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 .PHONY: smoke

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-redis/redis_rate/v10"
@@ -17,6 +18,7 @@ import (
 	"shopflow/config"
 	"shopflow/errs"
 	"shopflow/payment"
+	"shopflow/report"
 	"shopflow/store"
 	"shopflow/workflows"
 )
@@ -49,6 +51,16 @@ type Deps struct {
 	Batches BatchIngests
 	// Jobs runs scheduled jobs on demand (workflows.Jobs in production).
 	Jobs Jobs
+	// Reports runs daily reports on demand (workflows.ReportJobs in production).
+	Reports ReportJobs
+	// ReportFiles reads published report files.
+	ReportFiles report.Storage
+}
+
+// ReportJobs runs the daily report job on demand.
+type ReportJobs interface {
+	// TriggerDailyReport (re)builds the reports of one day and returns the run's workflow ID.
+	TriggerDailyReport(ctx context.Context, day time.Time) (string, error)
 }
 
 // BatchIngests is what the API needs of the batch ingest workflow.
@@ -176,5 +188,18 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/sellers/me/rank", seller, s.myRank)
 	v1.GET("/sellers/:id/rank", admin, s.sellerRank)
 	v1.POST("/admin/jobs/top-sellers", admin, s.runTopSellers)
+
+	v1.POST("/admin/jobs/daily-report", admin, s.runDailyReport)
+	v1.GET("/reports", admin, s.listReports)
+	v1.GET("/reports/:date/files/*name", admin, s.downloadReport)
+	v1.GET("/sellers/me/reports", seller, s.mySellerReports)
+	v1.GET("/sellers/me/reports/:date", seller, s.downloadMySellerReport)
+
+	v1.GET("/notifications", anyone, s.listNotifications)
+	v1.POST("/notifications/:id/read", anyone, s.readNotification)
+	v1.GET("/sellers/me/notification-preferences", seller, s.getNotificationPreferences)
+	v1.PUT("/sellers/me/notification-preferences", seller, s.putNotificationPreferences)
+	v1.POST("/admin/notifications/files", admin, s.submitNotificationFile)
+	v1.GET("/admin/notifications/files/:id", admin, s.getNotificationFile)
 	return r
 }

@@ -72,6 +72,39 @@ type Config struct {
 	TopSellersN int `env:"SHOPFLOW_TOPSELLERS_N" envDefault:"100"`
 	// TopSellersCacheTTL is how long an API process reuses a ranking read from Redis.
 	TopSellersCacheTTL time.Duration `env:"SHOPFLOW_TOPSELLERS_CACHE_TTL" envDefault:"5s"`
+
+	// ReportsDir is where daily reports are published when no S3 bucket is configured.
+	ReportsDir string `env:"SHOPFLOW_REPORTS_DIR" envDefault:".dev/reports"`
+	// ReportsTimeZone names the zone whose days the daily reports cover (an IANA name).
+	ReportsTimeZone string `env:"SHOPFLOW_REPORTS_TIMEZONE" envDefault:"UTC"`
+	// ReportsS3Bucket, when set, publishes reports to this S3-compatible bucket instead.
+	ReportsS3Bucket    string `env:"SHOPFLOW_REPORTS_S3_BUCKET"`
+	ReportsS3Endpoint  string `env:"SHOPFLOW_REPORTS_S3_ENDPOINT" envDefault:"s3.amazonaws.com"`
+	ReportsS3AccessKey string `env:"SHOPFLOW_REPORTS_S3_ACCESS_KEY"`
+	ReportsS3SecretKey string `env:"SHOPFLOW_REPORTS_S3_SECRET_KEY"`
+	ReportsS3TLS       bool   `env:"SHOPFLOW_REPORTS_S3_TLS" envDefault:"true"`
+	ReportsS3Region    string `env:"SHOPFLOW_REPORTS_S3_REGION" envDefault:"us-east-1"`
+	ReportsS3Prefix    string `env:"SHOPFLOW_REPORTS_S3_PREFIX" envDefault:"reports/"`
+
+	// SMTPHost turns email on (e.g. email-smtp.eu-west-1.amazonaws.com for Amazon SES).
+	SMTPHost     string        `env:"SHOPFLOW_SMTP_HOST"`
+	SMTPPort     int           `env:"SHOPFLOW_SMTP_PORT" envDefault:"587"`
+	SMTPUsername string        `env:"SHOPFLOW_SMTP_USERNAME"`
+	SMTPPassword string        `env:"SHOPFLOW_SMTP_PASSWORD"`
+	SMTPAuth     string        `env:"SHOPFLOW_SMTP_AUTH" envDefault:"PLAIN"`
+	SMTPFrom     string        `env:"SHOPFLOW_SMTP_FROM"`
+	SMTPTLS      string        `env:"SHOPFLOW_SMTP_TLS" envDefault:"starttls"`
+	SMTPTimeout  time.Duration `env:"SHOPFLOW_SMTP_TIMEOUT" envDefault:"15s"`
+	// TwilioAccountSID turns SMS on.
+	TwilioAccountSID string        `env:"SHOPFLOW_TWILIO_ACCOUNT_SID"`
+	TwilioAuthToken  string        `env:"SHOPFLOW_TWILIO_AUTH_TOKEN"`
+	TwilioFrom       string        `env:"SHOPFLOW_TWILIO_FROM"`
+	TwilioBaseURL    string        `env:"SHOPFLOW_TWILIO_BASE_URL"`
+	TwilioTimeout    time.Duration `env:"SHOPFLOW_TWILIO_TIMEOUT" envDefault:"10s"`
+	// Per-channel send rates across all workers, per second; 0 is unlimited.
+	NotifyEmailRate int `env:"SHOPFLOW_NOTIFY_EMAIL_RATE" envDefault:"14"`
+	NotifySMSRate   int `env:"SHOPFLOW_NOTIFY_SMS_RATE" envDefault:"1"`
+	NotifyInAppRate int `env:"SHOPFLOW_NOTIFY_INAPP_RATE" envDefault:"0"`
 }
 
 // Payment providers.
@@ -232,6 +265,39 @@ func (c Config) Validate() error {
 	}
 	if c.TopSellersCacheTTL < 0 || c.TopSellersCacheTTL > time.Minute {
 		bad("SHOPFLOW_TOPSELLERS_CACHE_TTL", "must be between 0s and 1m, got %s", c.TopSellersCacheTTL)
+	}
+	if _, err := time.LoadLocation(c.ReportsTimeZone); err != nil {
+		bad("SHOPFLOW_REPORTS_TIMEZONE", "must be an IANA time zone such as UTC or Europe/Berlin, got %q", c.ReportsTimeZone)
+	}
+	if c.ReportsS3Bucket != "" && (c.ReportsS3AccessKey == "" || c.ReportsS3SecretKey == "") {
+		bad("SHOPFLOW_REPORTS_S3_ACCESS_KEY", "and SHOPFLOW_REPORTS_S3_SECRET_KEY must be set with SHOPFLOW_REPORTS_S3_BUCKET")
+	}
+	if c.ReportsS3Bucket == "" && c.ReportsDir == "" {
+		bad("SHOPFLOW_REPORTS_DIR", "must not be empty when no S3 bucket is configured")
+	}
+	if c.SMTPHost != "" && c.SMTPFrom == "" {
+		bad("SHOPFLOW_SMTP_FROM", "must be set when SHOPFLOW_SMTP_HOST is")
+	}
+	if c.SMTPHost != "" {
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			bad("SHOPFLOW_SMTP_FROM", "is not an email address: %q", c.SMTPFrom)
+		}
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls", "none":
+	default:
+		bad("SHOPFLOW_SMTP_TLS", "must be starttls, tls or none, got %q", c.SMTPTLS)
+	}
+	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+		bad("SHOPFLOW_SMTP_PORT", "must be a TCP port, got %d", c.SMTPPort)
+	}
+	if c.TwilioAccountSID != "" && (c.TwilioAuthToken == "" || c.TwilioFrom == "") {
+		bad("SHOPFLOW_TWILIO_AUTH_TOKEN", "and SHOPFLOW_TWILIO_FROM must be set with SHOPFLOW_TWILIO_ACCOUNT_SID")
+	}
+	for name, v := range map[string]int{"SHOPFLOW_NOTIFY_EMAIL_RATE": c.NotifyEmailRate, "SHOPFLOW_NOTIFY_SMS_RATE": c.NotifySMSRate, "SHOPFLOW_NOTIFY_INAPP_RATE": c.NotifyInAppRate} {
+		if v < 0 {
+			bad(name, "must be 0 (unlimited) or more, got %d", v)
+		}
 	}
 	return errors.Join(problems...)
 }

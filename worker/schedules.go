@@ -29,7 +29,9 @@ func schedules(cfg config.Config) []schedule {
 		{id: workflows.SweepScheduleID, every: cfg.ReservationSweepInterval, workflow: workflows.SweepWorkflowName, args: []any{workflows.SweepInput{}}},
 	}
 	all = append(all, ingestSchedules(cfg)...)
-	return append(all, rankingSchedules(cfg)...)
+	all = append(all, rankingSchedules(cfg)...)
+	all = append(all, reportSchedules(cfg)...)
+	return append(all, notifySchedules(cfg)...)
 }
 
 // EnsureSchedules creates every Schedule that is missing and brings existing ones to the

@@ -48,6 +48,8 @@ func register(w sdkworker.Registry, d Deps) {
 	w.RegisterActivity(&activities.Sweep{Store: d.Store, Temporal: d.Client})
 	registerIngest(w, d)
 	registerRanking(w, d)
+	registerReports(w, d)
+	registerNotify(w, d)
 }
 
 // Run starts the worker, blocks until ctx is done, then drains in-flight tasks and stops.

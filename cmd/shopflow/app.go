@@ -112,6 +112,10 @@ func (a *app) serveAPI(ctx context.Context, ready chan<- string) error {
 	if err := a.ensureAdmin(ctx, pw); err != nil {
 		return err
 	}
+	reportFiles, err := worker.ReportConfig(a.cfg).OpenStorage()
+	if err != nil {
+		return fmt.Errorf("report storage: %w", err)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	srv, err := api.New(api.Deps{
 		Config:    a.cfg,
@@ -126,10 +130,12 @@ func (a *app) serveAPI(ctx context.Context, ready chan<- string) error {
 			{Name: "redis", Probe: func(ctx context.Context) error { return a.redis.Ping(ctx).Err() }},
 			{Name: "temporal", Probe: worker.Healthy(a.temporal)},
 		},
-		Checkouts: &workflows.Checkouts{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, PaymentTimeout: a.cfg.PaymentTimeout},
-		Sandbox:   a.devSandbox(),
-		Batches:   &workflows.Ingests{Client: a.temporal, TaskQueue: a.cfg.TaskQueue},
-		Jobs:      &workflows.Jobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, Window: a.cfg.TopSellersWindow, N: a.cfg.TopSellersN},
+		Checkouts:   &workflows.Checkouts{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, PaymentTimeout: a.cfg.PaymentTimeout},
+		Sandbox:     a.devSandbox(),
+		Batches:     &workflows.Ingests{Client: a.temporal, TaskQueue: a.cfg.TaskQueue},
+		Jobs:        &workflows.Jobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, Window: a.cfg.TopSellersWindow, N: a.cfg.TopSellersN},
+		Reports:     &workflows.ReportJobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue},
+		ReportFiles: reportFiles,
 	})
 	if err != nil {
 		return err

@@ -48,7 +48,7 @@ Configuration comes from SHOPFLOW_* environment variables; see README.md for the
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(c.apiCommand(), c.workerCommand(), c.devCommand(), c.migrateCommand(), c.adminCommand(), c.ingestCommand())
+	root.AddCommand(c.apiCommand(), c.workerCommand(), c.devCommand(), c.migrateCommand(), c.adminCommand(), c.ingestCommand(), c.reportCommand())
 	return root
 }
 

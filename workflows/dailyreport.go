@@ -1,0 +1,63 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"shopflow/activities"
+)
+
+// Names of the daily report job.
+const (
+	DailyReportWorkflowName = "DailyReport"
+	DailyReportScheduleID   = "dailyreport"
+)
+
+// DailyReportInput says which day to report; the Schedule leaves Date empty.
+type DailyReportInput struct {
+	// Date is the day, YYYY-MM-DD; empty means the day before the scheduled time (or, for runs
+	// not started by the Schedule, the day before the run's start).
+	Date string
+}
+
+// DailyReportResult says what was published.
+type DailyReportResult struct {
+	Date  string
+	Files int
+	Rows  int64
+	Bytes int64
+}
+
+// DailyReport builds and publishes one day's reports. The Schedule runs it at 00:15 UTC; the
+// day is the one before the Schedule's TemporalScheduledStartTime, never the clock's, so a run
+// that starts late, or is made up after an outage, reports the day it was due for.
+func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, error) {
+	due, scheduled := scheduledTime(ctx)
+	if !scheduled {
+		due = workflow.Now(ctx)
+	}
+	date := in.Date
+	if date == "" {
+		date = due.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Minute,
+		HeartbeatTimeout:    2 * time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 10 * time.Second, MaximumAttempts: 5},
+	})
+	var a *activities.Reports
+	var res activities.BuildDailyReportResult
+	err := workflow.ExecuteActivity(ctx, a.BuildDailyReport, activities.BuildDailyReportInput{Date: date, GeneratedAt: due}).Get(ctx, &res)
+	if err != nil {
+		return DailyReportResult{Date: date}, err
+	}
+	return DailyReportResult{Date: date, Files: res.Files, Rows: res.Rows, Bytes: res.Bytes}, nil
+}
+
+// scheduledTime is when the Schedule meant this run to start, if a Schedule started it.
+func scheduledTime(ctx workflow.Context) (time.Time, bool) {
+	at, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(searchScheduledStartTime)
+	return at, ok && !at.IsZero()
+}

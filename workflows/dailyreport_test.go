@@ -1,0 +1,103 @@
+package workflows
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"shopflow/activities"
+)
+
+var reportActs *activities.Reports
+
+func newDailyReportEnv(t *testing.T, startedAt time.Time) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(DailyReport, workflow.RegisterOptions{Name: DailyReportWorkflowName})
+	env.RegisterActivity(&activities.Reports{})
+	env.SetStartTime(startedAt)
+	t.Cleanup(func() { env.AssertExpectations(t) })
+	return env
+}
+
+func dailyReportResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) DailyReportResult {
+	t.Helper()
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	var r DailyReportResult
+	if err := env.GetWorkflowResult(&r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// The Schedule's run for 00:15 on the 21st reports the 20th, however late it starts, and stamps
+// the manifest with the scheduled time, so a late or repeated run publishes the same bytes.
+func TestDailyReportReportsTheDayBeforeTheScheduledTime(t *testing.T) {
+	t.Parallel()
+	scheduled := time.Date(2026, 11, 21, 0, 15, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		startedAt time.Time
+	}{
+		{"on time", scheduled.Add(3 * time.Second)},
+		{"late, after an outage", scheduled.Add(20 * time.Hour)},
+		{"made up the next day", scheduled.Add(25 * time.Hour)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := newDailyReportEnv(t, tc.startedAt)
+			if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(searchScheduledStartTime.ValueSet(scheduled))); err != nil {
+				t.Fatal(err)
+			}
+			env.OnActivity(reportActs.BuildDailyReport, mock.Anything, activities.BuildDailyReportInput{Date: "2026-11-20", GeneratedAt: scheduled}).
+				Return(activities.BuildDailyReportResult{Date: "2026-11-20", Files: 6, Rows: 40, Bytes: 9000}, nil).Once()
+			env.ExecuteWorkflow(DailyReport, DailyReportInput{})
+			r := dailyReportResult(t, env)
+			if r != (DailyReportResult{Date: "2026-11-20", Files: 6, Rows: 40, Bytes: 9000}) {
+				t.Fatalf("result %+v", r)
+			}
+		})
+	}
+}
+
+// A run started by hand reports the day it names.
+func TestDailyReportByHandReportsTheNamedDay(t *testing.T) {
+	t.Parallel()
+	env := newDailyReportEnv(t, time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC))
+	env.OnActivity(reportActs.BuildDailyReport, mock.Anything, mock.MatchedBy(func(in activities.BuildDailyReportInput) bool {
+		return in.Date == "2026-10-03"
+	})).Return(activities.BuildDailyReportResult{Date: "2026-10-03", Files: 2}, nil).Once()
+	env.ExecuteWorkflow(DailyReport, DailyReportInput{Date: "2026-10-03"})
+	if r := dailyReportResult(t, env); r.Date != "2026-10-03" || r.Files != 2 {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+// A failing build is retried; its error ends the run only when retries are spent.
+func TestDailyReportRetriesTheBuild(t *testing.T) {
+	t.Parallel()
+	env := newDailyReportEnv(t, time.Date(2026, 11, 21, 0, 15, 0, 0, time.UTC))
+	env.OnActivity(reportActs.BuildDailyReport, mock.Anything, mock.Anything).
+		Return(activities.BuildDailyReportResult{}, errors.New("storage down")).Once()
+	env.OnActivity(reportActs.BuildDailyReport, mock.Anything, mock.Anything).
+		Return(activities.BuildDailyReportResult{Date: "2026-11-20", Files: 2}, nil).Once()
+	env.ExecuteWorkflow(DailyReport, DailyReportInput{})
+	if r := dailyReportResult(t, env); r.Date != "2026-11-20" {
+		t.Fatalf("result %+v", r)
+	}
+}
