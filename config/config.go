@@ -105,6 +105,11 @@ type Config struct {
 	NotifyEmailRate int `env:"SHOPFLOW_NOTIFY_EMAIL_RATE" envDefault:"14"`
 	NotifySMSRate   int `env:"SHOPFLOW_NOTIFY_SMS_RATE" envDefault:"1"`
 	NotifyInAppRate int `env:"SHOPFLOW_NOTIFY_INAPP_RATE" envDefault:"0"`
+
+	// DigestBatchSize is how many sellers one seller-digest run handles before continuing as new.
+	DigestBatchSize int `env:"SHOPFLOW_DIGEST_BATCH_SIZE" envDefault:"500"`
+	// DigestConcurrency is how many digest activities run at once.
+	DigestConcurrency int `env:"SHOPFLOW_DIGEST_CONCURRENCY" envDefault:"4"`
 }
 
 // Payment providers.
@@ -298,6 +303,12 @@ func (c Config) Validate() error {
 		if v < 0 {
 			bad(name, "must be 0 (unlimited) or more, got %d", v)
 		}
+	}
+	if c.DigestBatchSize < 1 || c.DigestBatchSize > 10_000 {
+		bad("SHOPFLOW_DIGEST_BATCH_SIZE", "must be between 1 and 10000, got %d", c.DigestBatchSize)
+	}
+	if c.DigestConcurrency < 1 || c.DigestConcurrency > 64 {
+		bad("SHOPFLOW_DIGEST_CONCURRENCY", "must be between 1 and 64, got %d", c.DigestConcurrency)
 	}
 	return errors.Join(problems...)
 }

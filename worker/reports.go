@@ -51,6 +51,6 @@ func reportSchedules(cfg config.Config) []schedule {
 		offset:   15 * time.Minute,
 		catchup:  24 * time.Hour,
 		workflow: workflows.DailyReportWorkflowName,
-		args:     []any{workflows.DailyReportInput{}},
+		args:     []any{workflows.DailyReportInput{DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}},
 	}}
 }

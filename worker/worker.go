@@ -50,6 +50,7 @@ func register(w sdkworker.Registry, d Deps) {
 	registerRanking(w, d)
 	registerReports(w, d)
 	registerNotify(w, d)
+	registerDigest(w, d)
 }
 
 // Run starts the worker, blocks until ctx is done, then drains in-flight tasks and stops.

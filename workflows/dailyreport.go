@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"fmt"
+	"go.temporal.io/api/enums/v1"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -20,6 +22,11 @@ type DailyReportInput struct {
 	// Date is the day, YYYY-MM-DD; empty means the day before the scheduled time (or, for runs
 	// not started by the Schedule, the day before the run's start).
 	Date string
+	// DigestBatchSize and DigestConcurrency tune the seller digest started after the report;
+	// zero takes the digest's defaults. They travel in the input, not the worker's config, so a
+	// config change never changes a running workflow's decisions.
+	DigestBatchSize   int
+	DigestConcurrency int
 }
 
 // DailyReportResult says what was published.
@@ -52,6 +59,18 @@ func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, 
 	err := workflow.ExecuteActivity(ctx, a.BuildDailyReport, activities.BuildDailyReportInput{Date: date, GeneratedAt: due}).Get(ctx, &res)
 	if err != nil {
 		return DailyReportResult{Date: date}, err
+	}
+	// Every seller hears about its day once the day's report exists. The digest runs on its own
+	// (abandoned child): it may take a while for 100,000 sellers, and the report is done.
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            SellerDigestWorkflowID(date),
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, SellerDigestWorkflowName,
+		SellerDigestInput{Period: date, BatchSize: in.DigestBatchSize, Concurrency: in.DigestConcurrency})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return DailyReportResult{Date: date}, fmt.Errorf("start seller digest for %s: %w", date, err)
 	}
 	return DailyReportResult{Date: date, Files: res.Files, Rows: res.Rows, Bytes: res.Bytes}, nil
 }

@@ -18,6 +18,9 @@ func DailyReportWorkflowID(date string) string { return "report-" + date }
 type ReportJobs struct {
 	Client    client.Client
 	TaskQueue string
+	// DigestBatchSize and DigestConcurrency tune the seller digest each report starts.
+	DigestBatchSize   int
+	DigestConcurrency int
 }
 
 // TriggerDailyReport (re)builds the reports of day and returns the run's workflow ID. A run
@@ -53,7 +56,7 @@ func (j *ReportJobs) start(ctx context.Context, day time.Time) (client.WorkflowR
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowExecutionTimeout: time.Hour,
 	}
-	run, err := j.Client.ExecuteWorkflow(ctx, opts, DailyReportWorkflowName, DailyReportInput{Date: date})
+	run, err := j.Client.ExecuteWorkflow(ctx, opts, DailyReportWorkflowName, DailyReportInput{Date: date, DigestBatchSize: j.DigestBatchSize, DigestConcurrency: j.DigestConcurrency})
 	if err != nil {
 		return nil, fmt.Errorf("start daily report for %s: %w", date, err)
 	}

@@ -25,6 +25,10 @@ func newDailyReportEnv(t *testing.T, startedAt time.Time) *testsuite.TestWorkflo
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(DailyReport, workflow.RegisterOptions{Name: DailyReportWorkflowName})
 	env.RegisterActivity(&activities.Reports{})
+	// The report starts the day's seller digest; these tests are about the report, so the
+	// digest is a stub here (TestDailyReportStartsTheSellerDigest checks what it is given).
+	env.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
+	env.OnWorkflow(SellerDigestWorkflowName, mock.Anything, mock.Anything).Return(SellerDigestResult{}, nil).Maybe()
 	env.SetStartTime(startedAt)
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
@@ -100,4 +104,23 @@ func TestDailyReportRetriesTheBuild(t *testing.T) {
 	if r := dailyReportResult(t, env); r.Date != "2026-11-20" {
 		t.Fatalf("result %+v", r)
 	}
+}
+
+// TestDailyReportStartsTheSellerDigest: once a day's report is published, that day's seller
+// digest starts with the configured batch size and concurrency.
+func TestDailyReportStartsTheSellerDigest(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(DailyReport, workflow.RegisterOptions{Name: DailyReportWorkflowName})
+	env.RegisterActivity(&activities.Reports{})
+	env.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
+	env.OnActivity(reportActs.BuildDailyReport, mock.Anything, mock.Anything).Return(activities.BuildDailyReportResult{Files: 3}, nil).Once()
+	env.OnWorkflow(SellerDigestWorkflowName, mock.Anything, SellerDigestInput{Period: "2026-11-19", BatchSize: 200, Concurrency: 3}).
+		Return(SellerDigestResult{}, nil).Once()
+	env.ExecuteWorkflow(DailyReport, DailyReportInput{Date: "2026-11-19", DigestBatchSize: 200, DigestConcurrency: 3})
+	if r := dailyReportResult(t, env); r.Date != "2026-11-19" || r.Files != 3 {
+		t.Fatalf("result %+v", r)
+	}
+	env.AssertExpectations(t)
 }

@@ -134,7 +134,7 @@ func (a *app) serveAPI(ctx context.Context, ready chan<- string) error {
 		Sandbox:     a.devSandbox(),
 		Batches:     &workflows.Ingests{Client: a.temporal, TaskQueue: a.cfg.TaskQueue},
 		Jobs:        &workflows.Jobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, Window: a.cfg.TopSellersWindow, N: a.cfg.TopSellersN},
-		Reports:     &workflows.ReportJobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue},
+		Reports:     &workflows.ReportJobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, DigestBatchSize: a.cfg.DigestBatchSize, DigestConcurrency: a.cfg.DigestConcurrency},
 		ReportFiles: reportFiles,
 	})
 	if err != nil {
