@@ -37,13 +37,12 @@ const reportDay = "2026-11-20"
 // sellers (a and b); seller c sold nothing.
 type reportsEnv struct {
 	*testEnv
-	jobs       *fakeReportJobs
-	files      report.Local
-	admin      account
-	a, b, c    account
-	aID, bID   string
-	manifest   report.Manifest
-	platformCS []byte
+	jobs     *fakeReportJobs
+	files    report.Local
+	admin    account
+	a, b, c  account
+	aID, bID string
+	manifest report.Manifest
 }
 
 func newReportsEnv(t *testing.T) *reportsEnv {
