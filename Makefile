@@ -80,3 +80,7 @@ clean: ## remove bin/shopflow and .dev/ (the dev Temporal history); keeps the bu
 .PHONY: distclean
 distclean: clean ## clean, and remove bin/ (bin/temporal and bin/stripe-mock take minutes to rebuild)
 	rm -rf bin
+
+.PHONY: bench-checkout
+bench-checkout: bin/temporal ## checkout benchmark (~3 min); figures into docs/BENCHMARKS.md
+	@scripts/bench-checkout.sh $(ARGS)

@@ -127,7 +127,7 @@ Examples:
 	fs.DurationVar(&o.TemporalWait, "temporal-wait", 90*time.Second, "how long to wait for the dev server to answer")
 	fs.StringVar(&o.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/postgres", "Postgres `URL` allowed to CREATE DATABASE; the run creates and drops a database of its own beside it")
 	fs.StringVar(&o.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis for the API (login rate limits); keys get a per-run prefix")
-	fs.IntVar(&o.PoolMaxConns, "pool-max-conns", 0, "app's Postgres pool size, set as pool_max_conns in its database URL (0 = pgx default, max(4, cores), as in production)")
+	fs.IntVar(&o.PoolMaxConns, "pool-max-conns", 0, "app's Postgres pool size, set as pool_max_conns in its database URL (0 = store.Open's default, as in production)")
 	fs.IntVar(&o.SQLPoolMaxConns, "sql-pool-max-conns", 0, "pool size of the plain-SQL phase (0 = one connection per client)")
 	fs.BoolVar(&o.EagerStart, "eager-start", false, "start sagas and bare workflows with EnableEagerStart (a candidate production change)")
 	fs.IntVar(&o.SAUpserts, "sa-upserts", 2, "bare-local-sa phase: OrderStatus upserts per workflow (2 as the saga does, 1 only when placed, 0 none)")

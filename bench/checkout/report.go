@@ -52,7 +52,7 @@ func (r *report) Markdown() string {
 	}
 	pool := fmt.Sprintf("%d connections", r.PoolMaxConns)
 	if o.PoolMaxConns == 0 {
-		pool += " (pgx default, as in production)"
+		pool += " (store.Open's default, as in production)"
 	}
 	fmt.Fprintf(&b, "- Settings: %s; %s warm-up + %s measured per phase; %d products, %d customers; checkout via %s; app pool %s; worker %s; eager start %v\n\n",
 		load, o.Warmup, o.Duration, o.Products, o.Customers, o.CheckoutVia, pool, o.Worker, o.EagerStart)
