@@ -427,8 +427,11 @@ func TestTopSellersCachedReadsAllocateLikeAHealthCheck(t *testing.T) {
 	topSellers := testing.AllocsPerRun(200, serve(path))
 	health := testing.AllocsPerRun(200, serve("/healthz"))
 	t.Logf("allocations per request: top sellers %.0f, /healthz %.0f", topSellers, health)
-	if topSellers > health {
-		t.Errorf("a cached top-sellers read allocates %.0f times, /healthz %.0f", topSellers, health)
+	// The guard is against work per request (encoding the ranking again costs well over 100
+	// allocations), not against a stray allocation or two: a cache refill that falls inside
+	// the 200 runs under a loaded machine adds a few. Speed itself is bench/topsellers' job.
+	if topSellers > health+10 {
+		t.Errorf("a cached top-sellers read allocates %.0f times, /healthz %.0f: it does work per request", topSellers, health)
 	}
 }
 
