@@ -35,19 +35,16 @@ func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time
 	var res ReserveResult
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		res = ReserveResult{}
-		var status string
-		var reason *string
-		err := tx.QueryRow(ctx, `SELECT status, cancel_reason FROM orders WHERE id = $1 FOR UPDATE`, orderID).Scan(&status, &reason)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errs.E(errs.NotFound, "order %s not found", orderID)
-		}
+		status, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
 		if status != OrderPending { // a retry after the reservation committed, or already decided
 			res.Status = status
-			if reason != nil {
-				res.CancelReason = *reason
+			if status == OrderCanceled {
+				if err := tx.QueryRow(ctx, `SELECT cancel_reason FROM orders WHERE id = $1`, orderID).Scan(&res.CancelReason); err != nil {
+					return err
+				}
 			}
 			res.Reserved = status == OrderAwaitingPayment || status == OrderPlaced
 			return nil

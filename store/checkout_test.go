@@ -186,6 +186,11 @@ func TestReleaseReturnsStock(t *testing.T) {
 	if err != nil || res.Placed || res.Status != store.OrderCanceled {
 		t.Fatalf("confirm after release: %+v %v", res, err)
 	}
+	// A saga replayed after a crash reserves again and must learn why the order was canceled.
+	again, err := f.st.ReserveOrder(ctx, o.ID, time.Now().Add(time.Hour))
+	if err != nil || again.Reserved || again.Status != store.OrderCanceled || again.CancelReason != store.ReasonPaymentTimeout {
+		t.Fatalf("reserve after release: %+v %v", again, err)
+	}
 	if n := f.count(`SELECT count(*) FROM sales_facts WHERE external_order_id = $1`, o.ID); n != 0 {
 		t.Fatal("a canceled order recorded a sale")
 	}
