@@ -27,7 +27,10 @@ type Digest struct {
 	Location *time.Location
 	// BaseURL prefixes the report link (SHOPFLOW_PUBLIC_URL); empty leaves it relative.
 	BaseURL string
-	Logger  *slog.Logger
+	// RankWindow is the hourly ranking's window (SHOPFLOW_TOPSELLERS_WINDOW), which rank-change
+	// digests name.
+	RankWindow time.Duration
+	Logger     *slog.Logger
 }
 
 // RankReader is what the digest needs of ranking.Reader.
@@ -38,10 +41,13 @@ type RankReader interface {
 // SeriesDays is how many days the digest's chart covers, ending at the report day.
 const SeriesDays = 14
 
-// ListDigestSellersInput pages through sellers in id order.
+// ListDigestSellersInput pages through sellers in id order: every seller for a daily digest,
+// the alerted ones for a rank change.
 type ListDigestSellersInput struct {
-	After string // the last seller id already listed; empty starts at the first
-	Limit int
+	Kind   string // DigestDaily (or "") or DigestRankChange
+	Period string // the rank-change period; unused for a daily digest
+	After  string // the last seller id already listed; empty starts at the first
+	Limit  int
 }
 
 // ListDigestSellersResult is one page of seller ids, ascending.
@@ -51,6 +57,9 @@ type ListDigestSellersResult struct {
 
 // ListDigestSellers returns up to Limit seller ids after After, in id order.
 func (a *Digest) ListDigestSellers(ctx context.Context, in ListDigestSellersInput) (ListDigestSellersResult, error) {
+	if in.Kind == DigestRankChange {
+		return a.listRankChangeSellers(ctx, in)
+	}
 	var res ListDigestSellersResult
 	after := in.After
 	if after == "" {
@@ -66,7 +75,8 @@ func (a *Digest) ListDigestSellers(ctx context.Context, in ListDigestSellersInpu
 
 // SendDigestsInput is a slice of sellers to tell about one day.
 type SendDigestsInput struct {
-	Period    string // the report day, YYYY-MM-DD
+	Kind      string // DigestDaily (or "") or DigestRankChange
+	Period    string // the report day, YYYY-MM-DD; for a rank change the ranking period (RFC 3339)
 	SellerIDs []string
 }
 
@@ -90,15 +100,59 @@ const ErrDigestRetry = "DigestRetry"
 // rerun for the same day sends nothing twice. It heartbeats after each seller and, on a retry,
 // resumes after the last seller the previous attempt reported.
 func (a *Digest) SendDigests(ctx context.Context, in SendDigestsInput) (SendDigestsResult, error) {
-	var res SendDigestsResult
+	switch in.Kind {
+	case "", DigestDaily:
+	case DigestRankChange:
+		return a.sendRankChanges(ctx, in)
+	default:
+		return SendDigestsResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown digest kind %q", in.Kind), "InvalidPeriod", nil)
+	}
 	loc := a.Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	day, err := time.ParseInLocation(time.DateOnly, in.Period, loc)
 	if err != nil {
-		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("digest period %q is not a date", in.Period), "InvalidPeriod", err)
+		return SendDigestsResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("digest period %q is not a date", in.Period), "InvalidPeriod", err)
 	}
+	return a.sendEach(ctx, in, notify.DigestKind, func(ids []string) (composer, error) {
+		sellers, err := a.loadSellers(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		sales, err := a.loadSales(ctx, ids, day, loc)
+		if err != nil {
+			return nil, err
+		}
+		return func(sid string) (digestSeller, composedDigest, bool) {
+			s, ok := sellers[sid]
+			if !ok {
+				return s, composedDigest{}, false // deleted since it was listed
+			}
+			d := a.compose(ctx, s, in.Period, day, sales[sid])
+			m, err := notify.ComposeDigestMessage(d)
+			if err != nil {
+				// Only drawing the chart can fail, and only through a bug: the seller still
+				// gets its digest, with the chart as an HTML table.
+				a.logger().ErrorContext(ctx, "digest: chart not drawn", "seller_id", s.ID, "err", err)
+				m = notify.DigestMessage{}
+				m.Subject, m.Text, m.HTML, m.Short = notify.ComposeDigest(d)
+			}
+			return s, composedDigest{Subject: m.Subject, Text: m.Text, HTML: m.HTML, Short: m.Short, Inline: m.Inline}, true
+		}, nil
+	})
+}
+
+// composer writes one seller's message; false skips the seller.
+type composer func(sellerID string) (digestSeller, composedDigest, bool)
+
+// sendEach is the loop every kind of digest shares: resume after the last seller a previous
+// attempt reported (heartbeat details), load what the rest of the slice needs in one go
+// (prepare), then compose and send seller by seller under kind, heartbeating after each. Sends
+// that failed transiently fail the activity at the end, so Temporal retries it and the
+// idempotency keys resume only those.
+func (a *Digest) sendEach(ctx context.Context, in SendDigestsInput, kind string, prepare func(ids []string) (composer, error)) (SendDigestsResult, error) {
+	var res SendDigestsResult
 	start := 0
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		var done int
@@ -106,21 +160,16 @@ func (a *Digest) SendDigests(ctx context.Context, in SendDigestsInput) (SendDige
 			start = done
 		}
 	}
-	sellers, err := a.loadSellers(ctx, in.SellerIDs[start:])
-	if err != nil {
-		return res, err
-	}
-	sales, err := a.loadSales(ctx, in.SellerIDs[start:], day, loc)
+	compose, err := prepare(in.SellerIDs[start:])
 	if err != nil {
 		return res, err
 	}
 	for i, sid := range in.SellerIDs[start:] {
-		s, ok := sellers[sid]
+		s, msg, ok := compose(sid)
 		if !ok {
-			continue // deleted since it was listed
+			continue
 		}
-		d := a.compose(ctx, s, in.Period, day, sales[sid])
-		if err := a.send(ctx, s, in.Period, d, &res); err != nil {
+		if err := a.send(ctx, s, kind, in.Period, msg, &res); err != nil {
 			return res, err
 		}
 		res.Sellers++
@@ -129,7 +178,7 @@ func (a *Digest) SendDigests(ctx context.Context, in SendDigestsInput) (SendDige
 		}
 	}
 	if res.Retry > 0 {
-		return res, temporal.NewApplicationError(fmt.Sprintf("%d digest sends failed transiently", res.Retry), ErrDigestRetry)
+		return res, temporal.NewApplicationError(fmt.Sprintf("%d %s sends failed transiently", res.Retry, kind), ErrDigestRetry)
 	}
 	return res, nil
 }
@@ -288,8 +337,16 @@ func (a *Digest) categoryNames(ctx context.Context, cs []ranking.CategoryStandin
 	return names
 }
 
-func (a *Digest) send(ctx context.Context, s digestSeller, period string, d notify.SellerDigest, res *SendDigestsResult) error {
-	subject, text, html, short := notify.ComposeDigest(d)
+// composedDigest is one digest message, ready for every channel.
+type composedDigest struct {
+	Subject, Text, HTML string
+	Short               string // the SMS
+	Inline              []notify.InlineImage
+}
+
+// send sends msg to the seller on each channel it chose, under key
+// <seller user id>:<kind>:<period>:<channel>, and counts the outcome in res.
+func (a *Digest) send(ctx context.Context, s digestSeller, kind, period string, msg composedDigest, res *SendDigestsResult) error {
 	email := s.Prefs.Email
 	if email == "" {
 		email = s.AccountEmail
@@ -298,13 +355,13 @@ func (a *Digest) send(ctx context.Context, s digestSeller, period string, d noti
 		if !slices.Contains(s.Prefs.Channels, ch) {
 			continue
 		}
-		req := notify.Request{Key: notify.Key(s.UserID, notify.DigestKind, period, ch), RecipientID: s.UserID,
-			Channel: ch, Kind: notify.DigestKind, Subject: subject, Text: text}
+		req := notify.Request{Key: notify.Key(s.UserID, kind, period, ch), RecipientID: s.UserID,
+			Channel: ch, Kind: kind, Subject: msg.Subject, Text: msg.Text}
 		switch ch {
 		case store.ChannelEmail:
-			req.To, req.HTML = email, html
+			req.To, req.HTML, req.Inline = email, msg.HTML, msg.Inline
 		case store.ChannelSMS:
-			req.To, req.Text = s.Prefs.Phone, short
+			req.To, req.Text = s.Prefs.Phone, msg.Short
 		}
 		if !a.Service.Configured(ch) || (ch == store.ChannelSMS && req.To == "") {
 			res.Skipped++

@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -275,8 +276,32 @@ func TestSendDigestsMessageMatchesSQL(t *testing.T) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if bars := strings.Count(m.HTML, `height="12"`); bars != activities.SeriesDays {
-		t.Errorf("HTML chart has %d bars, want %d", bars, activities.SeriesDays)
+	// The chart is the PNG of the 14 days' units as the rollup has them.
+	perDay := map[string]int64{}
+	rows, err := f.st.Pool.Query(ctx, `SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD'), sum(units)::bigint FROM sales_hourly
+		WHERE seller_id = $1 GROUP BY 1`, f.full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var day string
+		var u int64
+		if err := rows.Scan(&day, &u); err != nil {
+			t.Fatal(err)
+		}
+		perDay[day] = u
+	}
+	rows.Close()
+	var series []notify.DayUnits
+	for d := time.Date(2026, 11, 7, 0, 0, 0, 0, time.UTC); !d.After(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+		series = append(series, notify.DayUnits{Date: d.Format(time.DateOnly), Units: perDay[d.Format(time.DateOnly)]})
+	}
+	wantPNG, err := notify.DigestChartPNG(series)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Inline) != 1 || !bytes.Equal(m.Inline[0].Data, wantPNG) || !strings.Contains(m.HTML, `src="cid:`+m.Inline[0].ContentID+`"`) {
+		t.Errorf("the email's chart is not the PNG of the 14 days' units shown by its HTML (%d images)", len(m.Inline))
 	}
 	if len(f.sms.sent) != 1 || len(f.sms.sent[0].Text) > 320 || f.sms.sent[0].HTML != "" {
 		t.Errorf("SMS should be one short text: %+v", f.sms.sent)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"shopflow/errs"
 	"shopflow/notify"
@@ -53,7 +54,7 @@ func (a *Notify) DeliverOutbox(ctx context.Context, in DeliverOutboxInput) (Deli
 		res.LastID = it.ID
 		status, err := a.deliver(ctx, it)
 		if err != nil {
-			if errors.Is(err, notify.ErrRetryLater) {
+			if errors.Is(err, notify.ErrRetryLater) || errors.Is(err, errDeliveryInFlight) {
 				res.Retry++
 				continue
 			}
@@ -70,6 +71,16 @@ func (a *Notify) DeliverOutbox(ctx context.Context, in DeliverOutboxInput) (Deli
 	}
 	return res, nil
 }
+
+// errDeliveryInFlight says another drain (the Schedule's beside a pushed one) is sending one of
+// the item's channels right now: the item stays queued, and the next drain finds every key
+// settled and marks it, instead of this one calling it failed.
+var errDeliveryInFlight = errors.New("delivery in flight elsewhere")
+
+// inFlightPatience is how long an item whose send is "sending" stays queued. A send is never
+// that long in flight: past it, the sender died mid-send (the provider may or may not have
+// sent; it is not sent again), and the item is settled with what its other channels did.
+const inFlightPatience = 15 * time.Minute
 
 func (a *Notify) deliver(ctx context.Context, it store.OutboxItem) (string, error) {
 	contact, err := a.Store.ContactOf(ctx, it.RecipientID)
@@ -104,8 +115,13 @@ func (a *Notify) deliver(ctx context.Context, it store.OutboxItem) (string, erro
 		if err != nil {
 			return "", err
 		}
-		if out.Status == store.NotificationSent {
+		switch out.Status {
+		case store.NotificationSent:
 			anySent = true
+		case store.NotificationSending:
+			if time.Since(it.CreatedAt) < inFlightPatience {
+				return "", errDeliveryInFlight
+			}
 		}
 	}
 	if anyTried && !anySent {

@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -177,5 +178,59 @@ func TestDeliverFilesReportsEveryRow(t *testing.T) {
 	again := submit()
 	if again.Duplicates != 4 || again.Sent != 0 || len(f.email.sent) != 2 || len(f.sms.sent) != 1 {
 		t.Fatalf("resubmission: %+v; emails %d sms %d", again, len(f.email.sent), len(f.sms.sent))
+	}
+}
+
+// Two drains meeting on one item (the pushed one and the Schedule's): while the other drain is
+// sending one of its channels, the item stays queued rather than being called failed, and the
+// next drain settles it; an item whose send has been "in flight" for longer than any send takes
+// (its worker died mid-send) is settled with what its other channels did.
+func TestDeliverOutboxLeavesItemsInFlightElsewhereQueued(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	var young, old int64
+	if err := f.st.Pool.QueryRow(ctx, `INSERT INTO notification_outbox (key, recipient_id, kind, payload)
+		VALUES ($1 || ':order_placed:o9', $1::uuid, 'order_placed', '{"order_id":"o9"}') RETURNING id`, f.customer).Scan(&young); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.Pool.QueryRow(ctx, `INSERT INTO notification_outbox (key, recipient_id, kind, payload, created_at)
+		VALUES ($1 || ':order_placed:o8', $1::uuid, 'order_placed', '{"order_id":"o8"}', now() - interval '1 hour') RETURNING id`, f.customer).Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	// The other drain holds both items' in-app sends.
+	for _, id := range []int64{young, old} {
+		key := notify.Key(f.customer, "order_placed", fmt.Sprint("outbox-", id), "inapp")
+		if _, err := f.st.Pool.Exec(ctx, `INSERT INTO notifications (idempotency_key, recipient_id, channel, kind, status)
+			VALUES ($1, $2, 'inapp', 'order_placed', 'sending')`, key, f.customer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := f.a.DeliverOutbox(ctx, activities.DeliverOutboxInput{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Items != 2 || res.Retry != 1 || res.Sent != 1 {
+		t.Fatalf("drain %+v, want the young item left for later and the old one settled", res)
+	}
+	status := func(id int64) string {
+		var s string
+		if err := f.st.Pool.QueryRow(ctx, `SELECT status FROM notification_outbox WHERE id = $1`, id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if status(young) != "queued" || status(old) != "sent" {
+		t.Fatalf("young item %s, old item %s; want queued and sent (its email went out)", status(young), status(old))
+	}
+	// The other drain finishes its send; the next drain settles the item, sending nothing again.
+	if _, err := f.st.Pool.Exec(ctx, `UPDATE notifications SET status = 'sent' WHERE status = 'sending'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.a.DeliverOutbox(ctx, activities.DeliverOutboxInput{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if status(young) != "sent" || f.email.to("buyer@example.com") != 2 {
+		t.Fatalf("after the other drain finished: item %s, %d emails; want sent and one email per item", status(young), f.email.to("buyer@example.com"))
 	}
 }

@@ -25,6 +25,9 @@ type PublishInput struct {
 	Window ranking.Window
 	// N is how many products each category keeps; zero means the worker's configured number.
 	N int
+	// RankChangeThreshold, when positive, records an alert for each seller whose overall rank
+	// moved by that many places since the rank it last heard of (ranking.RecordRankChanges).
+	RankChangeThreshold int
 }
 
 // PublishResult says what was published.
@@ -34,6 +37,8 @@ type PublishResult struct {
 	GeneratedAt time.Time
 	Categories  int
 	Sellers     int // sellers ranked overall
+	// RankChanges is how many sellers have a rank-change alert for the window's period.
+	RankChanges int
 }
 
 // PublishTopSellers computes the ranking of the window and publishes it to Redis. The ranking
@@ -58,6 +63,13 @@ func (a *TopSellers) PublishTopSellers(ctx context.Context, in PublishInput) (Pu
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish top sellers: %w", err)
 	}
-	return PublishResult{Generation: pub.Generation, Current: pub.Current, GeneratedAt: r.GeneratedAt,
-		Categories: len(r.Categories), Sellers: r.RankedSellers}, nil
+	res := PublishResult{Generation: pub.Generation, Current: pub.Current, GeneratedAt: r.GeneratedAt,
+		Categories: len(r.Categories), Sellers: r.RankedSellers}
+	if in.RankChangeThreshold > 0 {
+		// After publishing, so an alert never points at a ranking the API does not serve yet.
+		if res.RankChanges, err = ranking.RecordRankChanges(ctx, a.DB, r, in.RankChangeThreshold); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }

@@ -110,6 +110,9 @@ type Config struct {
 	DigestBatchSize int `env:"SHOPFLOW_DIGEST_BATCH_SIZE" envDefault:"500"`
 	// DigestConcurrency is how many digest activities run at once.
 	DigestConcurrency int `env:"SHOPFLOW_DIGEST_CONCURRENCY" envDefault:"4"`
+	// DigestRankChange is how many places a seller's overall rank must move, from the rank it
+	// last heard of, for the hourly ranking to send it a rank-change digest; 0 turns them off.
+	DigestRankChange int `env:"SHOPFLOW_DIGEST_RANK_CHANGE" envDefault:"10"`
 }
 
 // Payment providers.
@@ -309,6 +312,9 @@ func (c Config) Validate() error {
 	}
 	if c.DigestConcurrency < 1 || c.DigestConcurrency > 64 {
 		bad("SHOPFLOW_DIGEST_CONCURRENCY", "must be between 1 and 64, got %d", c.DigestConcurrency)
+	}
+	if c.DigestRankChange < 0 {
+		bad("SHOPFLOW_DIGEST_RANK_CHANGE", "must be 0 (off) or a number of places, got %d", c.DigestRankChange)
 	}
 	return errors.Join(problems...)
 }

@@ -32,6 +32,11 @@ func TestRecordIngestHistories(t *testing.T) {
 		t.Fatalf("upload: %d", code)
 	}
 	ie.awaitBatch(id)
+	// The batch reads completed from inside the workflow's last activity: wait for the
+	// workflow itself to close before saving its history.
+	if err := ie.temporal.GetWorkflow(ctx, workflows.IngestWorkflowID(id), "").Get(ctx, nil); err != nil {
+		t.Fatalf("ingest workflow of batch %s: %v", id, err)
+	}
 	ie.saveHistory("ingest_batch", workflows.IngestWorkflowID(id))
 
 	if err := os.MkdirAll(ie.icfg.IngestInbox, 0o750); err != nil {

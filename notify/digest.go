@@ -55,18 +55,57 @@ type CategoryRank struct {
 	Of   int
 }
 
-// chartWidth is the widest bar of the HTML chart, in pixels.
+// DigestMessage is a seller's digest written for every channel.
+type DigestMessage struct {
+	Subject string
+	// Text is the email's plain-text alternative and the in-app body.
+	Text string
+	// HTML shows the 14-day chart as <img src="cid:..."> of Inline, with the numbers as text so
+	// it reads the same when images are blocked.
+	HTML string
+	// Short is the SMS.
+	Short string
+	// Inline is the chart as a PNG; it belongs on the email request only. Empty when the
+	// digest has no days to chart.
+	Inline []InlineImage
+}
+
+// ComposeDigestMessage writes the digest as an email (HTML with a plain-text alternative
+// carrying the same numbers, and the 14-day chart as an inline PNG the HTML refers to by
+// Content-ID) and as a short text for SMS. The same digest always gives the same message,
+// image bytes included. The error says the chart could not be drawn; it is a bug, not a state
+// retrying fixes.
+func ComposeDigestMessage(d SellerDigest) (DigestMessage, error) {
+	if len(d.Series) == 0 {
+		subject, text, html, short := composeDigest(d, nil)
+		return DigestMessage{Subject: subject, Text: text, HTML: html, Short: short}, nil
+	}
+	png, err := DigestChartPNG(d.Series)
+	if err != nil {
+		return DigestMessage{}, fmt.Errorf("digest of %s on %s: %w", d.StoreName, d.Date, err)
+	}
+	chart := InlineImage{ContentID: "digest-chart-" + d.Date + "@shopflow", ContentType: "image/png",
+		Filename: "sales-" + d.Date + ".png", Data: png}
+	subject, text, html, short := composeDigest(d, &chart)
+	return DigestMessage{Subject: subject, Text: text, HTML: html, Short: short, Inline: []InlineImage{chart}}, nil
+}
+
+// ComposeDigest writes the digest like ComposeDigestMessage but with no image: the 14-day chart
+// is an HTML table whose cell widths are the bars, for a sender that cannot carry inline images.
+func ComposeDigest(d SellerDigest) (subject, text, html, short string) {
+	return composeDigest(d, nil)
+}
+
+// chartWidth is the widest bar of the HTML table chart, in pixels.
 const chartWidth = 240
 
-// ComposeDigest writes the digest as an email (HTML with a plain-text alternative carrying the
-// same numbers) and as a short text for SMS. notify's Email sends HTML and text parts but no
-// attachments or inline images, so the 14-day chart is an HTML table whose cell widths are the
-// bars: it needs no image and renders in every mail client.
-func ComposeDigest(d SellerDigest) (subject, text, html, short string) {
+// composeDigest writes the digest with the chart as chart's image, or as table bars when chart
+// is nil.
+func composeDigest(d SellerDigest, chart *InlineImage) (subject, text, html, short string) {
 	subject = fmt.Sprintf("Your Shopflow sales for %s", d.Date)
 	text = digestText(d)
 	var b strings.Builder
-	if err := digestHTML.Execute(&b, digestView(d)); err != nil {
+	if err := digestHTML.Execute(&b, digestView(d, chart)); err != nil {
 		// The template and its data are ours; a failure is a programming error. Fall back to
 		// text rather than lose the message.
 		html = "<pre>" + template.HTMLEscapeString(text) + "</pre>"
@@ -126,12 +165,19 @@ type digestPage struct {
 	RankLine   string
 	Categories []CategoryRank
 	Bars       []chartBar
+	// ChartCID, when set, shows the chart as that inline image instead of table bars.
+	ChartCID                string
+	ChartAlt                string
+	ChartWidth, ChartHeight int
 }
 
-func digestView(d SellerDigest) digestPage {
+func digestView(d SellerDigest, chart *InlineImage) digestPage {
 	var peak int64
-	for _, p := range d.Series {
-		peak = max(peak, p.Units)
+	busiest := 0
+	for i, p := range d.Series {
+		if p.Units > peak {
+			peak, busiest = p.Units, i
+		}
 	}
 	bars := make([]chartBar, len(d.Series))
 	for i, p := range d.Series {
@@ -141,8 +187,15 @@ func digestView(d SellerDigest) digestPage {
 		}
 		bars[i] = chartBar{Date: p.Date, Units: p.Units, Width: w}
 	}
-	return digestPage{SellerDigest: d, Change: signed(d.Units - d.PrevUnits), RevenueStr: formatMoney(d.Revenue),
+	page := digestPage{SellerDigest: d, Change: signed(d.Units - d.PrevUnits), RevenueStr: formatMoney(d.Revenue),
 		PrevStr: formatMoney(d.PrevRev), RankLine: rankText(d.Rank), Categories: rankCategories(d.Rank), Bars: bars}
+	if chart != nil && len(d.Series) > 0 {
+		page.ChartCID, page.ChartWidth, page.ChartHeight = chart.ContentID, ChartWidthPx, ChartHeightPx
+		// The alt text is what a client that blocks images shows: say what the chart shows.
+		page.ChartAlt = fmt.Sprintf("Bar chart of units sold per day, %s to %s; busiest day %s with %d units.",
+			d.Series[0].Date, d.Series[len(d.Series)-1].Date, d.Series[busiest].Date, peak)
+	}
+	return page
 }
 
 var digestHTML = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
@@ -157,9 +210,12 @@ var digestHTML = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
 <tr><td>{{.Name}}</td><td>#{{.Rank}} of {{.Of}}</td></tr>{{end}}
 </table>{{end}}
 <h3>Last 14 days (units)</h3>
+{{if .ChartCID}}<p><img src="cid:{{.ChartCID}}" width="{{.ChartWidth}}" height="{{.ChartHeight}}" alt="{{.ChartAlt}}" style="display:block;border:0;max-width:100%;height:auto"></p>
 <table cellspacing="0" cellpadding="1" style="font-size:12px">{{range .Bars}}
+<tr><td>{{.Date}}</td><td align="right">{{.Units}}</td></tr>{{end}}
+</table>{{else}}<table cellspacing="0" cellpadding="1" style="font-size:12px">{{range .Bars}}
 <tr><td>{{.Date}}</td><td><table cellspacing="0" cellpadding="0"><tr><td width="{{.Width}}" height="12" style="background:#3b7dd8;width:{{.Width}}px"></td></tr></table></td><td>{{.Units}}</td></tr>{{end}}
-</table>
+</table>{{end}}
 <p><a href="{{.ReportURL}}">Download your report for {{.Date}}</a></p>
 </body></html>
 `))

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -37,7 +38,8 @@ type EmailConfig struct {
 	Timeout   time.Duration // per connection; default 15 s
 }
 
-// Email sends notifications by SMTP, a text body with an HTML alternative when there is one.
+// Email sends notifications by SMTP: a text body with an HTML alternative when there is one,
+// and the message's inline images as related parts the HTML refers to by cid:.
 type Email struct {
 	cfg EmailConfig
 }
@@ -81,6 +83,19 @@ func (e *Email) Send(ctx context.Context, msg Message) error {
 	m.SetBodyString(mail.TypeTextPlain, msg.Text)
 	if msg.HTML != "" {
 		m.AddAlternativeString(mail.TypeTextHTML, msg.HTML)
+	}
+	// Embedded files make go-mail wrap the text/HTML alternative in multipart/related, the
+	// structure in which a client resolves the HTML's cid: URLs to these parts.
+	for _, img := range msg.Inline {
+		name := img.Filename
+		if name == "" {
+			name = img.ContentID
+		}
+		err := m.EmbedReader(name, bytes.NewReader(img.Data), mail.WithFileContentType(mail.ContentType(img.ContentType)),
+			mail.WithFileContentID("<"+img.ContentID+">"))
+		if err != nil {
+			return Permanent(0, fmt.Errorf("inline image %s: %w", img.ContentID, err))
+		}
 	}
 	client, err := mail.NewClient(e.cfg.Host, e.options()...)
 	if err != nil {

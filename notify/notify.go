@@ -26,6 +26,34 @@ type Message struct {
 	Text    string
 	// HTML, when set, is sent by email as the HTML alternative of Text.
 	HTML string
+	// Inline are the images HTML shows with <img src="cid:ContentID">; email sends them as
+	// parts of a multipart/related message, SMS and in-app ignore them.
+	Inline []InlineImage
+}
+
+// InlineImage is an image carried inside an email and shown by its HTML through a cid: URL, so
+// the mail client needs no network access (and no permission to load remote images) to show it.
+type InlineImage struct {
+	// ContentID names the image without angle brackets, e.g. "chart-2026-11-20@shopflow"; the
+	// HTML refers to it as cid:chart-2026-11-20@shopflow.
+	ContentID   string
+	ContentType string // e.g. image/png
+	// Filename is offered if the reader saves the image; empty uses ContentID.
+	Filename string
+	Data     []byte
+}
+
+// validate refuses an image no mail client could show, before anything is stored.
+func (img InlineImage) validate() error {
+	switch {
+	case img.ContentID == "" || strings.ContainsAny(img.ContentID, "<> \t\r\n\""):
+		return fmt.Errorf("inline image: content id %q is empty or not a bare id", img.ContentID)
+	case img.ContentType == "":
+		return fmt.Errorf("inline image %s: no content type", img.ContentID)
+	case len(img.Data) == 0:
+		return fmt.Errorf("inline image %s: no data", img.ContentID)
+	}
+	return nil
 }
 
 // PermanentError is a provider's refusal that retrying cannot fix: an invalid number, a

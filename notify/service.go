@@ -60,6 +60,9 @@ type Request struct {
 	Subject     string
 	Text        string
 	HTML        string
+	// Inline are images HTML shows by cid:; stored with the rest of the content, so a resumed
+	// send carries the images of the first attempt. Only email sends them.
+	Inline []InlineImage
 }
 
 // Outcome is what became of a Request.
@@ -92,8 +95,15 @@ func (s *Service) Send(ctx context.Context, r Request) (Outcome, error) {
 	if to == "" {
 		return Outcome{}, fmt.Errorf("send %s: no address for channel %s", r.Key, r.Channel)
 	}
+	inline := make([]store.NotificationImage, len(r.Inline))
+	for i, img := range r.Inline {
+		if err := img.validate(); err != nil {
+			return Outcome{}, fmt.Errorf("send %s: %w", r.Key, err)
+		}
+		inline[i] = store.NotificationImage(img)
+	}
 	row, inserted, err := s.Store.RecordNotification(ctx, store.NewNotification{Key: r.Key, RecipientID: r.RecipientID,
-		Address: r.To, Channel: r.Channel, Kind: r.Kind, Subject: r.Subject, Body: r.Text, HTML: r.HTML})
+		Address: r.To, Channel: r.Channel, Kind: r.Kind, Subject: r.Subject, Body: r.Text, HTML: r.HTML, Inline: inline})
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -104,6 +114,9 @@ func (s *Service) Send(ctx context.Context, r Request) (Outcome, error) {
 	}
 	// Resuming a queued row sends its stored content, not r's: one key, one message.
 	msg := Message{To: to, Subject: row.Subject, Text: row.Body, HTML: row.HTML}
+	for _, img := range row.Inline {
+		msg.Inline = append(msg.Inline, InlineImage(img))
+	}
 	policy := s.Retry.withDefaults()
 	backoff := policy.Initial
 	for attempt := 1; ; attempt++ {

@@ -41,6 +41,9 @@ type Notification struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	SentAt      *time.Time `json:"-"`
 	ReadAt      *time.Time `json:"read_at"`
+
+	// Inline are the images HTML shows by cid:; part of the email, not of the inbox's JSON.
+	Inline []NotificationImage `json:"-"`
 }
 
 // NewNotification is a send about to be attempted.
@@ -53,15 +56,26 @@ type NewNotification struct {
 	Subject     string
 	Body        string
 	HTML        string
+	Inline      []NotificationImage
+}
+
+// NotificationImage is an image a notification's HTML shows inline by Content-ID. It is stored
+// with the message (column inline_images, a JSON array; Data as base64) because a resumed send
+// must carry exactly the images of the first attempt.
+type NotificationImage struct {
+	ContentID   string `json:"content_id"`
+	ContentType string `json:"content_type"`
+	Filename    string `json:"filename,omitempty"`
+	Data        []byte `json:"data"`
 }
 
 const notificationColumns = `id, idempotency_key, recipient_id::text, address, channel, kind, subject, body, html,
-	status, attempts, last_error, created_at, sent_at, read_at`
+	inline_images, status, attempts, last_error, created_at, sent_at, read_at`
 
 func scanNotification(row pgx.Row) (Notification, error) {
 	var n Notification
 	err := row.Scan(&n.ID, &n.Key, &n.RecipientID, &n.Address, &n.Channel, &n.Kind, &n.Subject, &n.Body, &n.HTML,
-		&n.Status, &n.Attempts, &n.LastError, &n.CreatedAt, &n.SentAt, &n.ReadAt)
+		&n.Inline, &n.Status, &n.Attempts, &n.LastError, &n.CreatedAt, &n.SentAt, &n.ReadAt)
 	return n, err
 }
 
@@ -73,11 +87,15 @@ func (s *Store) RecordNotification(ctx context.Context, n NewNotification) (Noti
 	if n.RecipientID != "" {
 		recipient = &n.RecipientID
 	}
+	inline := n.Inline
+	if inline == nil {
+		inline = []NotificationImage{} // the column holds an array, never JSON null
+	}
 	row, err := scanNotification(s.Pool.QueryRow(ctx, `
-		INSERT INTO notifications (idempotency_key, recipient_id, address, channel, kind, subject, body, html)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		INSERT INTO notifications (idempotency_key, recipient_id, address, channel, kind, subject, body, html, inline_images)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (idempotency_key) DO NOTHING
-		RETURNING `+notificationColumns, n.Key, recipient, n.Address, n.Channel, n.Kind, n.Subject, n.Body, n.HTML))
+		RETURNING `+notificationColumns, n.Key, recipient, n.Address, n.Channel, n.Kind, n.Subject, n.Body, n.HTML, inline))
 	if err == nil {
 		return row, true, nil
 	}

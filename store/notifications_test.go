@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -90,5 +91,41 @@ func TestNotificationPreferencesAndInboxScope(t *testing.T) {
 	}
 	if _, err := st.Inbox(ctx, store.InboxFilter{UserID: uid, Limit: 1, UnreadOnly: true, Cursor: "ZmFsc2U6OTk"}); !errs.Is(err, errs.Invalid) {
 		t.Fatalf("a cursor from the full list on the unread list: %v, want invalid", err)
+	}
+}
+
+// TestNotificationInlineImagesRoundTrip proves inline images are stored with the message and
+// read back byte for byte, and that a later record under the same key keeps the first images.
+func TestNotificationInlineImagesRoundTrip(t *testing.T) {
+	t.Parallel()
+	st := store.New(storetest.NewPool(t))
+	ctx := context.Background()
+	chart := store.NotificationImage{ContentID: "digest-chart-2026-11-20@shopflow", ContentType: "image/png",
+		Filename: "sales-2026-11-20.png", Data: []byte("\x89PNG\r\n\x1a\n\x00\xff binary")}
+	n := store.NewNotification{Key: "u:seller_digest:2026-11-20:email", Address: "a@example.com", Channel: "email",
+		Kind: "seller_digest", Body: "text", HTML: `<img src="cid:digest-chart-2026-11-20@shopflow">`,
+		Inline: []store.NotificationImage{chart}}
+	row, ins, err := st.RecordNotification(ctx, n)
+	if err != nil || !ins {
+		t.Fatalf("record: %v, inserted %v", err, ins)
+	}
+	if len(row.Inline) != 1 || !reflect.DeepEqual(row.Inline[0], chart) {
+		t.Fatalf("returned images %+v, want %+v", row.Inline, chart)
+	}
+
+	n.Inline = []store.NotificationImage{{ContentID: "other@x", ContentType: "image/gif", Data: []byte("GIF89a")}}
+	again, ins, err := st.RecordNotification(ctx, n)
+	if err != nil || ins || len(again.Inline) != 1 || !reflect.DeepEqual(again.Inline[0], chart) {
+		t.Fatalf("re-record: %+v, inserted %v, %v; want the first images kept", again.Inline, ins, err)
+	}
+
+	plain, _, err := st.RecordNotification(ctx, store.NewNotification{Key: "u:k:p:sms", Address: "+14155550100",
+		Channel: "sms", Kind: "k", Body: "no images"})
+	if err != nil || len(plain.Inline) != 0 {
+		t.Fatalf("a message without images: %+v, %v", plain.Inline, err)
+	}
+	var stored string
+	if err := st.Pool.QueryRow(ctx, `SELECT inline_images::text FROM notifications WHERE id = $1`, plain.ID).Scan(&stored); err != nil || stored != "[]" {
+		t.Fatalf("stored %q (%v), want an empty array, not null", stored, err)
 	}
 }

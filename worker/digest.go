@@ -20,7 +20,8 @@ func registerDigest(w sdkworker.Registry, d Deps) {
 		d.Logger.Error("notification channels misconfigured; digests in-app only", "err", err)
 		svc = notify.NewService(d.Store, nil, d.Logger, notify.InApp{})
 	}
-	a := &activities.Digest{Store: d.Store, Service: svc, BaseURL: d.Config.PublicURL, Logger: svc.Logger}
+	a := &activities.Digest{Store: d.Store, Service: svc, BaseURL: d.Config.PublicURL, Logger: svc.Logger,
+		RankWindow: d.Config.TopSellersWindow}
 	if d.Redis != nil {
 		a.Ranks = ranking.Reader{Redis: d.Redis, Prefix: d.Config.RedisPrefix}
 	}

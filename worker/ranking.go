@@ -35,6 +35,6 @@ func rankingSchedules(cfg config.Config) []schedule {
 		offset:   time.Minute,
 		catchup:  time.Hour,
 		workflow: workflows.TopSellersWorkflowName,
-		args:     []any{workflows.TopSellersInput{Window: cfg.TopSellersWindow, N: cfg.TopSellersN}},
+		args:     []any{workflows.TopSellersInput{Window: cfg.TopSellersWindow, N: cfg.TopSellersN, RankChangeThreshold: cfg.DigestRankChange}},
 	}}
 }

@@ -41,16 +41,22 @@ func registerReports(w sdkworker.Registry, d Deps) {
 	w.RegisterActivity(a)
 }
 
-// reportSchedules are the report Schedules: every day at 00:15 UTC, reporting the previous UTC
-// day (a quarter of an hour's grace for the day's last sales), with a day of catch-up so a
-// worker outage still reports each day.
+// reportSchedules are the report Schedules: every day at 00:15 in the report time zone
+// (SHOPFLOW_REPORTS_TIMEZONE, UTC by default), reporting that zone's previous day (a quarter of
+// an hour's grace for the day's last sales), with a day of catch-up so a worker outage still
+// reports each day. The zone travels in the input too, so the workflow names the same day the
+// Schedule meant.
 func reportSchedules(cfg config.Config) []schedule {
+	zone := cfg.ReportsTimeZone
+	if zone == "" {
+		zone = "UTC"
+	}
 	return []schedule{{
 		id:       workflows.DailyReportScheduleID,
-		every:    24 * time.Hour,
-		offset:   15 * time.Minute,
+		daily:    &dailyAt{hour: 0, minute: 15, zone: zone},
 		catchup:  24 * time.Hour,
 		workflow: workflows.DailyReportWorkflowName,
-		args:     []any{workflows.DailyReportInput{DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}},
+		args: []any{workflows.DailyReportInput{TimeZone: zone,
+			DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}},
 	}}
 }

@@ -16,12 +16,38 @@ import (
 
 // schedule is one Temporal Schedule Shopflow keeps in place.
 type schedule struct {
-	id       string
-	every    time.Duration
-	offset   time.Duration // within each interval, e.g. a minute past the hour
-	catchup  time.Duration // how far back missed runs are still made up; zero means 10 minutes
+	id      string
+	every   time.Duration
+	offset  time.Duration // within each interval, e.g. a minute past the hour
+	catchup time.Duration // how far back missed runs are still made up; zero means 10 minutes
+	// daily, when set, replaces every/offset: once a day at this wall-clock time of zone, so a
+	// day's job follows the zone's midnight (and its daylight-saving shifts), not UTC's.
+	daily    *dailyAt
 	workflow string
 	args     []any
+}
+
+// dailyAt is a time of day in a named IANA zone.
+type dailyAt struct {
+	hour, minute int
+	zone         string
+}
+
+func (s schedule) spec() client.ScheduleSpec {
+	if s.daily != nil {
+		return client.ScheduleSpec{
+			Calendars: []client.ScheduleCalendarSpec{{
+				Hour:       []client.ScheduleRange{{Start: s.daily.hour}},
+				Minute:     []client.ScheduleRange{{Start: s.daily.minute}},
+				Second:     []client.ScheduleRange{{Start: 0}},
+				DayOfMonth: []client.ScheduleRange{{Start: 1, End: 31}},
+				Month:      []client.ScheduleRange{{Start: 1, End: 12}},
+				DayOfWeek:  []client.ScheduleRange{{Start: 0, End: 6}},
+			}},
+			TimeZoneName: s.daily.zone,
+		}
+	}
+	return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: s.every, Offset: s.offset}}}
 }
 
 func schedules(cfg config.Config) []schedule {
@@ -44,7 +70,7 @@ func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) er
 		if catchup == 0 {
 			catchup = 10 * time.Minute
 		}
-		spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: s.every, Offset: s.offset}}}
+		spec := s.spec()
 		action := &client.ScheduleWorkflowAction{
 			ID:                       s.id,
 			Workflow:                 s.workflow,

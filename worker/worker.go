@@ -73,7 +73,16 @@ func Run(ctx context.Context, d Deps) error {
 		return fmt.Errorf("start worker on task queue %s: %w", d.Config.TaskQueue, err)
 	}
 	d.Logger.Info("worker started", "task_queue", d.Config.TaskQueue, "namespace", d.Config.TemporalNamespace)
+	pushed := make(chan struct{})
+	go func() {
+		defer close(pushed)
+		if d.Store != nil {
+			push := &OutboxPush{Pool: d.Store.Pool, Client: d.Client, TaskQueue: d.Config.TaskQueue, Logger: d.Logger}
+			push.Run(ctx)
+		}
+	}()
 	<-ctx.Done()
+	<-pushed
 	w.Stop()
 	d.Logger.Info("worker stopped")
 	return nil

@@ -2,8 +2,9 @@ package workflows
 
 import (
 	"fmt"
-	"go.temporal.io/api/enums/v1"
 	"time"
+
+	"go.temporal.io/api/enums/v1"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -20,8 +21,12 @@ const (
 // DailyReportInput says which day to report; the Schedule leaves Date empty.
 type DailyReportInput struct {
 	// Date is the day, YYYY-MM-DD; empty means the day before the scheduled time (or, for runs
-	// not started by the Schedule, the day before the run's start).
+	// not started by the Schedule, the day before the run's start), in TimeZone.
 	Date string
+	// TimeZone is the IANA zone whose days are reported (SHOPFLOW_REPORTS_TIMEZONE), used only
+	// to name the day when Date is empty; empty is UTC. The activity's storage and zone come
+	// from the worker's config.
+	TimeZone string
 	// DigestBatchSize and DigestConcurrency tune the seller digest started after the report;
 	// zero takes the digest's defaults. They travel in the input, not the worker's config, so a
 	// config change never changes a running workflow's decisions.
@@ -37,9 +42,10 @@ type DailyReportResult struct {
 	Bytes int64
 }
 
-// DailyReport builds and publishes one day's reports. The Schedule runs it at 00:15 UTC; the
-// day is the one before the Schedule's TemporalScheduledStartTime, never the clock's, so a run
-// that starts late, or is made up after an outage, reports the day it was due for.
+// DailyReport builds and publishes one day's reports. The Schedule runs it at 00:15 in the
+// report zone; the day is the zone's day before the Schedule's TemporalScheduledStartTime,
+// never the clock's, so a run that starts late, or is made up after an outage, reports the day
+// it was due for.
 func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, error) {
 	due, scheduled := scheduledTime(ctx)
 	if !scheduled {
@@ -47,7 +53,11 @@ func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, 
 	}
 	date := in.Date
 	if date == "" {
-		date = due.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+		loc, err := loadZone(in.TimeZone)
+		if err != nil {
+			return DailyReportResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidTimeZone", err)
+		}
+		date = due.In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,
@@ -73,6 +83,19 @@ func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, 
 		return DailyReportResult{Date: date}, fmt.Errorf("start seller digest for %s: %w", date, err)
 	}
 	return DailyReportResult{Date: date, Files: res.Files, Rows: res.Rows, Bytes: res.Bytes}, nil
+}
+
+// loadZone is the zone named, UTC for none. Zone rules come from the binary's embedded tzdata
+// (cmd/shopflow imports time/tzdata), so every worker reads the same rules and replays agree.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("report time zone %q: %w", name, err)
+	}
+	return loc, nil
 }
 
 // scheduledTime is when the Schedule meant this run to start, if a Schedule started it.

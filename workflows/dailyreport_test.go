@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,48 @@ func dailyReportResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) Dai
 		t.Fatal(err)
 	}
 	return r
+}
+
+// In a report zone east of UTC the Schedule fires at local 00:15, which is still the previous
+// day in UTC: the day reported is the zone's, not UTC's. West of UTC likewise.
+func TestDailyReportNamesTheDayInTheReportZone(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ zone, want string }{
+		{"Asia/Tokyo", "2026-11-20"},          // 00:15 JST on the 21st = 15:15 UTC on the 20th
+		{"America/Los_Angeles", "2026-11-20"}, // 00:15 PST on the 21st = 08:15 UTC on the 21st
+		{"UTC", "2026-11-20"},
+	} {
+		t.Run(tc.zone, func(t *testing.T) {
+			t.Parallel()
+			loc, err := time.LoadLocation(tc.zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scheduled := time.Date(2026, 11, 21, 0, 15, 0, 0, loc)
+			env := newDailyReportEnv(t, scheduled.Add(time.Second))
+			if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(searchScheduledStartTime.ValueSet(scheduled.UTC()))); err != nil {
+				t.Fatal(err)
+			}
+			env.OnActivity(reportActs.BuildDailyReport, mock.Anything, mock.MatchedBy(func(in activities.BuildDailyReportInput) bool {
+				return in.Date == tc.want
+			})).Return(activities.BuildDailyReportResult{Date: tc.want, Files: 2}, nil).Once()
+			env.ExecuteWorkflow(DailyReport, DailyReportInput{TimeZone: tc.zone})
+			if r := dailyReportResult(t, env); r.Date != tc.want {
+				t.Fatalf("reported %s, want %s", r.Date, tc.want)
+			}
+		})
+	}
+}
+
+// An unknown zone fails the run at once, saying so, instead of reporting some other day.
+func TestDailyReportRefusesAnUnknownZone(t *testing.T) {
+	t.Parallel()
+	env := newDailyReportEnv(t, time.Date(2026, 11, 21, 0, 15, 0, 0, time.UTC))
+	env.ExecuteWorkflow(DailyReport, DailyReportInput{TimeZone: "Mars/Olympus_Mons"})
+	err := env.GetWorkflowError()
+	if err == nil || !strings.Contains(err.Error(), "Mars/Olympus_Mons") {
+		t.Fatalf("workflow error %v, want one naming the zone", err)
+	}
 }
 
 // The Schedule's run for 00:15 on the 21st reports the 20th, however late it starts, and stamps

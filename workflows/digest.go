@@ -30,10 +30,16 @@ func SellerDigestWorkflowID(date string) string { return "digest-" + date }
 // SellerDigestInput says which day to tell sellers about and how to pace it. Zero values take
 // the defaults. Cursor and Totals carry progress across continue-as-new.
 type SellerDigestInput struct {
-	Period      string // the report day, YYYY-MM-DD; empty is the day before the run started (UTC)
-	BatchSize   int    // sellers listed per batch; default 500
-	Concurrency int    // SendDigests activities in flight at once; default 4
-	SliceSize   int    // sellers per SendDigests activity; default 50
+	// Kind is what the digest is about: activities.DigestDaily ("" too: the day's sales, to
+	// every seller) or activities.DigestRankChange (a rank that moved, to the sellers the hourly
+	// ranking alerted).
+	Kind string
+	// Period is the report day, YYYY-MM-DD, for a daily digest (empty is the day before the run
+	// started, UTC); for a rank change, the ranking period (FormatRankPeriod), required.
+	Period      string
+	BatchSize   int // sellers listed per batch; default 500
+	Concurrency int // SendDigests activities in flight at once; default 4
+	SliceSize   int // sellers per SendDigests activity; default 50
 	// BatchesPerRun is how many batches one run handles before continuing as new; default 1,
 	// which keeps a run's history to about 2 + 3*BatchSize/SliceSize events.
 	BatchesPerRun int
@@ -55,6 +61,9 @@ type SellerDigestResult struct {
 // the workflow may be rerun for the same day at will.
 func SellerDigest(ctx workflow.Context, in SellerDigestInput) (SellerDigestResult, error) {
 	in = in.withDefaults(workflow.GetInfo(ctx).WorkflowStartTime)
+	if in.Period == "" {
+		return SellerDigestResult{}, temporal.NewNonRetryableApplicationError("a rank-change digest needs its ranking period", "InvalidPeriod", nil)
+	}
 	res := in.Totals
 	res.Period = in.Period
 	res.Runs++
@@ -73,7 +82,7 @@ func SellerDigest(ctx workflow.Context, in SellerDigestInput) (SellerDigestResul
 	for range in.BatchesPerRun {
 		var page activities.ListDigestSellersResult
 		if err := workflow.ExecuteActivity(listCtx, a.ListDigestSellers,
-			activities.ListDigestSellersInput{After: in.Cursor, Limit: in.BatchSize}).Get(ctx, &page); err != nil {
+			activities.ListDigestSellersInput{Kind: in.Kind, Period: in.Period, After: in.Cursor, Limit: in.BatchSize}).Get(ctx, &page); err != nil {
 			return res, fmt.Errorf("list sellers after %q: %w", in.Cursor, err)
 		}
 		if len(page.SellerIDs) == 0 {
@@ -106,7 +115,7 @@ func sendBatch(ctx workflow.Context, a *activities.Digest, in SellerDigestInput,
 			wait()
 		}
 		slice := ids[lo:min(lo+in.SliceSize, len(ids))]
-		f := workflow.ExecuteActivity(ctx, a.SendDigests, activities.SendDigestsInput{Period: in.Period, SellerIDs: slice})
+		f := workflow.ExecuteActivity(ctx, a.SendDigests, activities.SendDigestsInput{Kind: in.Kind, Period: in.Period, SellerIDs: slice})
 		inFlight++
 		sel.AddFuture(f, func(f workflow.Future) {
 			var r activities.SendDigestsResult
@@ -131,7 +140,7 @@ func sendBatch(ctx workflow.Context, a *activities.Digest, in SellerDigestInput,
 }
 
 func (in SellerDigestInput) withDefaults(started time.Time) SellerDigestInput {
-	if in.Period == "" {
+	if in.Period == "" && in.Kind != activities.DigestRankChange {
 		in.Period = started.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	}
 	if in.BatchSize <= 0 {

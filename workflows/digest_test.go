@@ -8,14 +8,17 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"shopflow/activities"
@@ -23,15 +26,62 @@ import (
 
 // fakeSellers answers the digest's activities over an in-memory list of sellers and records
 // what was sent and how many slices were ever in flight at once.
+//
+// In flight is counted without timing: the workflow's ExecuteActivity calls are counted in the
+// workflow's own thread (an outbound interceptor, before the activity can run), and a send
+// counts itself finished before its result can reach the workflow. So when the workflow starts
+// a slice, scheduled - finished is exactly the slices it has running, however the goroutines
+// of the test environment happen to interleave.
 type fakeSellers struct {
 	ids []string
 
 	mu          sync.Mutex
 	sent        map[string]int
-	inFlight    int
+	scheduled   int
+	finished    int
 	maxInFlight int
 	lists       []activities.ListDigestSellersInput
+	sends       []activities.SendDigestsInput
 	periods     map[string]bool
+}
+
+// sendScheduled is called by the interceptor as the workflow starts a SendDigests activity.
+func (f *fakeSellers) sendScheduled() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scheduled++
+	f.maxInFlight = max(f.maxInFlight, f.scheduled-f.finished)
+}
+
+// inFlightCounter is a worker interceptor that tells f of every SendDigests the workflow starts.
+type inFlightCounter struct {
+	interceptor.WorkerInterceptorBase
+	f *fakeSellers
+}
+
+func (c *inFlightCounter) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &inFlightInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, f: c.f}
+}
+
+type inFlightInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	f *fakeSellers
+}
+
+func (i *inFlightInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return i.Next.Init(&inFlightOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, f: i.f})
+}
+
+type inFlightOutbound struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	f *fakeSellers
+}
+
+func (o *inFlightOutbound) ExecuteActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
+	if activityType == "SendDigests" {
+		o.f.sendScheduled()
+	}
+	return o.Next.ExecuteActivity(ctx, activityType, args...)
 }
 
 func newFakeSellers(n int) *fakeSellers {
@@ -55,13 +105,9 @@ func (f *fakeSellers) list(_ context.Context, in activities.ListDigestSellersInp
 
 func (f *fakeSellers) send(_ context.Context, in activities.SendDigestsInput) (activities.SendDigestsResult, error) {
 	f.mu.Lock()
-	f.inFlight++
-	f.maxInFlight = max(f.maxInFlight, f.inFlight)
-	f.mu.Unlock()
-	time.Sleep(5 * time.Millisecond) // long enough for siblings to start if the bound allowed them
-	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.inFlight--
+	f.finished++
+	f.sends = append(f.sends, in)
 	f.periods[in.Period] = true
 	for _, id := range in.SellerIDs {
 		f.sent[id]++
@@ -76,6 +122,7 @@ func runDigest(t *testing.T, f *fakeSellers, in SellerDigestInput) (SellerDigest
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{&inFlightCounter{f: f}}})
 	env.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
 	var a *activities.Digest
 	env.RegisterActivity(a)
@@ -159,17 +206,15 @@ func TestSellerDigestBatchesAndContinuesAsNewWithCursor(t *testing.T) {
 func TestSellerDigestRespectsConcurrency(t *testing.T) {
 	for _, conc := range []int{1, 3} {
 		t.Run(fmt.Sprint("concurrency ", conc), func(t *testing.T) {
-			f := newFakeSellers(40)
-			// One batch of 40 in slices of 2: 20 activities, never more than conc at once.
+			f := newFakeSellers(41)
+			// A batch of 41 in slices of 2: 21 activities, conc at once (the first conc start
+			// together), never more.
 			res, _ := runDigestChain(t, f, SellerDigestInput{Period: "2026-11-20", BatchSize: 100, Concurrency: conc, SliceSize: 2})
-			if f.maxInFlight > conc {
-				t.Errorf("max in flight = %d, want <= %d", f.maxInFlight, conc)
+			if f.maxInFlight != conc {
+				t.Errorf("max in flight = %d, want %d", f.maxInFlight, conc)
 			}
-			if conc > 1 && f.maxInFlight < 2 {
-				t.Errorf("max in flight = %d: slices never ran in parallel", f.maxInFlight)
-			}
-			if res.Sellers != 40 {
-				t.Errorf("sellers = %d, want 40", res.Sellers)
+			if res.Sellers != 41 {
+				t.Errorf("sellers = %d, want 41", res.Sellers)
 			}
 		})
 	}
@@ -205,5 +250,36 @@ func TestSellerDigestWorkflowID(t *testing.T) {
 	}
 	if o := SellerDigestStartOptions("2026-11-20", "q"); o.ID != "digest-2026-11-20" || o.TaskQueue != "q" {
 		t.Errorf("options = %+v", o)
+	}
+}
+
+// A rank-change digest lists and sends with its kind and period (the activities then read the
+// alerted sellers, not all of them); one without a period fails at once instead of guessing.
+func TestSellerDigestRankChangeKind(t *testing.T) {
+	t.Parallel()
+	f := newFakeSellers(3)
+	res, next := runDigest(t, f, SellerDigestInput{Kind: activities.DigestRankChange, Period: "2026-11-21T09:00:00Z"})
+	if next != nil || res.Sellers != 3 || res.Period != "2026-11-21T09:00:00Z" {
+		t.Fatalf("result %+v, continued %v", res, next != nil)
+	}
+	f.mu.Lock()
+	for _, in := range f.lists {
+		if in.Kind != activities.DigestRankChange || in.Period != "2026-11-21T09:00:00Z" {
+			t.Errorf("listed with %+v", in)
+		}
+	}
+	for _, in := range f.sends {
+		if in.Kind != activities.DigestRankChange || in.Period != "2026-11-21T09:00:00Z" {
+			t.Errorf("sent with kind %q period %q", in.Kind, in.Period)
+		}
+	}
+	f.mu.Unlock()
+
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
+	env.ExecuteWorkflow(SellerDigest, SellerDigestInput{Kind: activities.DigestRankChange})
+	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "period") {
+		t.Fatalf("workflow error %v, want one about the missing period", err)
 	}
 }

@@ -13,7 +13,18 @@ import (
 const (
 	DeliverOutboxWorkflowName = "DeliverOutbox"
 	DeliverOutboxScheduleID   = "notification-outbox"
+	// DeliverOutboxSignal asks a running drain to look again before it finishes.
+	DeliverOutboxSignal = "outbox-queued"
+	// deliverOutboxRounds is how many signalled drains one run makes before continuing as new,
+	// so a busy push workflow's history stays small.
+	deliverOutboxRounds = 100
 )
+
+// DeliverOutboxPushWorkflowID is the one drain per task queue (per deployment) that workers
+// start, or signal if it runs, as soon as outbox items are committed (worker.OutboxPush).
+func DeliverOutboxPushWorkflowID(taskQueue string) string {
+	return "notification-outbox-push-" + taskQueue
+}
 
 // DeliverOutboxInput tunes one drain; zero values take the defaults.
 type DeliverOutboxInput struct {
@@ -30,9 +41,12 @@ type DeliverOutboxResult struct {
 }
 
 // DeliverOutbox drains queued notification_outbox items in batches until none is left (or the
-// run's batch budget is spent; the next scheduled run continues), then delivers notification
-// files submitted by admins. It runs on a one-minute
-// Schedule with overlap skip, so an item waits at most about a minute plus the drain ahead of it.
+// run's batch budget is spent; the next run continues), then delivers notification files
+// submitted by admins. Workers start it (or signal it, DeliverOutboxSignal) as
+// DeliverOutboxPushWorkflowID(task queue) the moment items are committed, so an order notification goes out
+// in about a second; a signal that arrives while it drains makes it drain again before it
+// finishes (an item committed after its last batch query is not left for later). A one-minute
+// Schedule with overlap skip runs it too, as the safety net for a missed push.
 func DeliverOutbox(ctx workflow.Context, in DeliverOutboxInput) (DeliverOutboxResult, error) {
 	if in.BatchSize <= 0 {
 		in.BatchSize = 200
@@ -49,19 +63,33 @@ func DeliverOutbox(ctx workflow.Context, in DeliverOutboxInput) (DeliverOutboxRe
 	})
 	var a *activities.Notify
 	var res DeliverOutboxResult
-	var after int64
-	for range in.MaxBatches {
-		var b activities.DeliverOutboxResult
-		if err := workflow.ExecuteActivity(ctx, a.DeliverOutbox, activities.DeliverOutboxInput{AfterID: after, Limit: in.BatchSize}).Get(ctx, &b); err != nil {
-			return res, err
+	queued := workflow.GetSignalChannel(ctx, DeliverOutboxSignal)
+	for round := 1; ; round++ {
+		var after int64
+		for range in.MaxBatches {
+			var b activities.DeliverOutboxResult
+			if err := workflow.ExecuteActivity(ctx, a.DeliverOutbox, activities.DeliverOutboxInput{AfterID: after, Limit: in.BatchSize}).Get(ctx, &b); err != nil {
+				return res, err
+			}
+			res.Sent += b.Sent
+			res.Failed += b.Failed
+			res.Retry += b.Retry
+			if b.Items < in.BatchSize {
+				break
+			}
+			after = b.LastID
 		}
-		res.Sent += b.Sent
-		res.Failed += b.Failed
-		res.Retry += b.Retry
-		if b.Items < in.BatchSize {
+		// Every push received so far is answered by the next drain, however many there were.
+		again := false
+		for queued.ReceiveAsync(nil) {
+			again = true
+		}
+		if !again {
 			break
 		}
-		after = b.LastID
+		if round == deliverOutboxRounds {
+			return res, workflow.NewContinueAsNewError(ctx, DeliverOutboxWorkflowName, in)
+		}
 	}
 	var files activities.DeliverFilesResult
 	if err := workflow.ExecuteActivity(ctx, a.DeliverFiles, activities.DeliverFilesInput{Limit: in.FilesPerRun}).Get(ctx, &files); err != nil {

@@ -1,10 +1,13 @@
 package workflows
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"shopflow/activities"
 )
@@ -31,4 +34,58 @@ func TestDeliverOutboxDrainsInBatches(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	env.AssertExpectations(t)
+}
+
+// A push that arrives while a drain runs (an item committed after its batch query) makes the
+// workflow drain again before it finishes; pushes received together need one more drain, not
+// one each.
+func TestDeliverOutboxDrainsAgainWhenPushedMeanwhile(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	var a *activities.Notify
+	drains := 0
+	env.OnActivity(a.DeliverOutbox, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.DeliverOutboxInput) (activities.DeliverOutboxResult, error) {
+			drains++
+			if drains == 1 {
+				for range 3 {
+					env.SignalWorkflow(DeliverOutboxSignal, nil)
+				}
+			}
+			return activities.DeliverOutboxResult{Items: 1, LastID: int64(drains), Sent: 1}, nil
+		})
+	env.OnActivity(a.DeliverFiles, mock.Anything, mock.Anything).Return(activities.DeliverFilesResult{}, nil).Once()
+	env.ExecuteWorkflow(DeliverOutbox, DeliverOutboxInput{BatchSize: 2})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res DeliverOutboxResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if drains != 2 || res.Sent != 2 {
+		t.Fatalf("%d drains, result %+v; want 2 drains", drains, res)
+	}
+}
+
+// A push workflow kept busy continues as new rather than growing its history without end.
+func TestDeliverOutboxContinuesAsNewWhenAlwaysPushed(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	var a *activities.Notify
+	drains := 0
+	env.OnActivity(a.DeliverOutbox, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.DeliverOutboxInput) (activities.DeliverOutboxResult, error) {
+			drains++
+			env.SignalWorkflow(DeliverOutboxSignal, nil)
+			return activities.DeliverOutboxResult{}, nil
+		})
+	env.ExecuteWorkflow(DeliverOutbox, DeliverOutboxInput{})
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow ended with %v, want continue-as-new", err)
+	}
+	if drains != deliverOutboxRounds {
+		t.Fatalf("%d drains before continuing as new, want %d", drains, deliverOutboxRounds)
+	}
 }

@@ -34,6 +34,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(IngestBatch, workflow.RegisterOptions{Name: IngestBatchWorkflowName})
 			r.RegisterWorkflowWithOptions(IngestInbox, workflow.RegisterOptions{Name: IngestInboxWorkflowName})
 			r.RegisterWorkflowWithOptions(TopSellers, workflow.RegisterOptions{Name: TopSellersWorkflowName})
+			r.RegisterWorkflowWithOptions(DailyReport, workflow.RegisterOptions{Name: DailyReportWorkflowName})
+			r.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
+			r.RegisterWorkflowWithOptions(DeliverOutbox, workflow.RegisterOptions{Name: DeliverOutboxWorkflowName})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(replayLogger(), file); err != nil {
 				t.Errorf("replaying %s against the current code: %v", file, err)
 			}

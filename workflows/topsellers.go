@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -32,6 +34,11 @@ type TopSellersInput struct {
 	// At, for runs not started by the Schedule, is the time whose hour ends the period; zero
 	// means the run's start.
 	At time.Time
+	// RankChangeThreshold, when positive, sends a rank-change digest to every seller whose
+	// overall rank moved by that many places since the rank it last heard of
+	// (SHOPFLOW_DIGEST_RANK_CHANGE). It travels in the input so a config change never changes
+	// a running workflow's decisions.
+	RankChangeThreshold int
 }
 
 // TopSellersResult says which period was ranked and what was published.
@@ -41,6 +48,8 @@ type TopSellersResult struct {
 	Current    bool
 	Categories int
 	Sellers    int
+	// RankChanges is how many sellers are told of a rank change (by the child digest).
+	RankChanges int
 }
 
 // TopSellers ranks the trailing window that ends at the start of the scheduled hour and
@@ -58,11 +67,36 @@ func TopSellers(ctx workflow.Context, in TopSellersInput) (TopSellersResult, err
 	})
 	var a *activities.TopSellers
 	var pub activities.PublishResult
-	if err := workflow.ExecuteActivity(ctx, a.PublishTopSellers, activities.PublishInput{Window: w, N: in.N}).Get(ctx, &pub); err != nil {
+	if err := workflow.ExecuteActivity(ctx, a.PublishTopSellers,
+		activities.PublishInput{Window: w, N: in.N, RankChangeThreshold: in.RankChangeThreshold}).Get(ctx, &pub); err != nil {
 		return TopSellersResult{Window: w}, err
 	}
-	return TopSellersResult{Window: w, Generation: pub.Generation, Current: pub.Current, Categories: pub.Categories, Sellers: pub.Sellers}, nil
+	res := TopSellersResult{Window: w, Generation: pub.Generation, Current: pub.Current, Categories: pub.Categories,
+		Sellers: pub.Sellers, RankChanges: pub.RankChanges}
+	if pub.RankChanges == 0 {
+		return res, nil
+	}
+	// The alerted sellers are told by a digest of their own (abandoned child, like the daily
+	// report's): the ranking is done, and telling 10,000 sellers may take a while.
+	period := FormatRankPeriod(w.To)
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            RankChangeDigestWorkflowID(period),
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, SellerDigestWorkflowName, SellerDigestInput{Kind: activities.DigestRankChange, Period: period})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return res, fmt.Errorf("start rank-change digest for %s: %w", period, err)
+	}
+	return res, nil
 }
+
+// FormatRankPeriod names an hourly ranking's period by the end of its window, e.g.
+// 2026-11-21T10:00:00Z: the period of rank-change digests and their idempotency keys.
+func FormatRankPeriod(end time.Time) string { return end.UTC().Format(time.RFC3339) }
+
+// RankChangeDigestWorkflowID is the workflow ID of the rank-change digest of a ranking period.
+func RankChangeDigestWorkflowID(period string) string { return "rank-digest-" + period }
 
 // periodEnd is the time whose hour ends the period: when the Schedule meant the run to start,
 // else In.At, else the run's start. Search attributes set at start are in the history, so

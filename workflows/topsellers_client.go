@@ -24,6 +24,9 @@ type Jobs struct {
 	// DefaultTopSellersWindow and the worker's configured N.
 	Window time.Duration
 	N      int
+	// RankChangeThreshold is SHOPFLOW_DIGEST_RANK_CHANGE: a triggered run alerts sellers like a
+	// scheduled one.
+	RankChangeThreshold int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -44,7 +47,7 @@ func (j *Jobs) TriggerTopSellers(ctx context.Context) (string, error) {
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowExecutionTimeout: 10 * time.Minute,
 	}
-	run, err := j.Client.ExecuteWorkflow(ctx, opts, TopSellersWorkflowName, TopSellersInput{Window: j.Window, N: j.N, At: hour})
+	run, err := j.Client.ExecuteWorkflow(ctx, opts, TopSellersWorkflowName, TopSellersInput{Window: j.Window, N: j.N, At: hour, RankChangeThreshold: j.RankChangeThreshold})
 	if err != nil {
 		return "", fmt.Errorf("start top sellers for %s: %w", hour.Format(time.RFC3339), err)
 	}

@@ -2,8 +2,10 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"testing"
 	"time"
 
@@ -144,5 +146,43 @@ func TestJobsTriggerTopSellers(t *testing.T) {
 	c.AssertExpectations(t)
 	if got := TopSellersWorkflowID(hour); got != "topsellers-2026-11-21T08" {
 		t.Errorf("TopSellersWorkflowID: %s", got)
+	}
+}
+
+// With a rank-change threshold, the run asks the activity to record alerts and, when there are
+// some, starts the rank-change digest of its period as an abandoned child; with none, no child.
+func TestTopSellersStartsTheRankChangeDigest(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+	w := ranking.WindowEnding(at, 24*time.Hour)
+	for _, alerts := range []int{0, 3} {
+		t.Run(fmt.Sprintf("%d alerts", alerts), func(t *testing.T) {
+			t.Parallel()
+			env := newTopSellersEnv(t, at)
+			env.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
+			env.OnActivity(topSellersActs.PublishTopSellers, mock.Anything, activities.PublishInput{Window: w, RankChangeThreshold: 5}).
+				Return(activities.PublishResult{Current: true, Sellers: 40, RankChanges: alerts}, nil).Once()
+			var started []SellerDigestInput
+			env.OnWorkflow(SellerDigestWorkflowName, mock.Anything, mock.Anything).Return(
+				func(ctx workflow.Context, in SellerDigestInput) (SellerDigestResult, error) {
+					if id := workflow.GetInfo(ctx).WorkflowExecution.ID; id != "rank-digest-2026-11-21T09:00:00Z" {
+						t.Errorf("digest workflow id %q", id)
+					}
+					started = append(started, in)
+					return SellerDigestResult{}, nil
+				}).Maybe()
+			env.ExecuteWorkflow(TopSellers, TopSellersInput{Window: 24 * time.Hour, At: at, RankChangeThreshold: 5})
+			r := topSellersResult(t, env)
+			if r.RankChanges != alerts {
+				t.Errorf("result says %d rank changes, want %d", r.RankChanges, alerts)
+			}
+			want := []SellerDigestInput{{Kind: activities.DigestRankChange, Period: "2026-11-21T09:00:00Z"}}
+			if alerts == 0 {
+				want = nil
+			}
+			if !reflect.DeepEqual(started, want) {
+				t.Fatalf("digests started %+v, want %+v", started, want)
+			}
+		})
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	// Embedded zone rules: the report time zone must resolve the same on every worker and
+	// container (a distroless image has no /usr/share/zoneinfo), or replays could disagree.
+	_ "time/tzdata"
 
 	"github.com/spf13/cobra"
 
