@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
@@ -351,11 +352,23 @@ func TestListDigestSellersPagesInIDOrder(t *testing.T) {
 	}
 }
 
-// BenchmarkSendDigests sends the digest of 10,000 sellers (in-app, email and SMS each, so
-// 30,000 messages) through fake channels with rate limits off, in slices of 50 with 4 slices in
-// flight, as the workflow does. Each iteration is a different day, so nothing is a duplicate.
+// BenchmarkSendDigests sends digests through fake channels, in slices of 50 with 4 slices in
+// flight, as the workflow does; each seller chose in-app, email and SMS. Each iteration is a
+// different day, so nothing is a duplicate.
+//
+//   - unlimited: 10,000 sellers (30,000 messages), rate limits off: the digest's own ceiling.
+//   - rate-limited: 2,000 sellers with the Redis limiter at email 400/s and SMS 100/s (bursts
+//     of the same): the slowest channel needs (2,000 - 100) / 100 = 19 s at its limit;
+//     "of-limit" is that over the time taken (1.0: limited only by the configured rate).
 func BenchmarkSendDigests(b *testing.B) {
-	const sellers, slice, concurrency = 10_000, 50, 4
+	b.Run("unlimited", func(b *testing.B) { benchmarkSendDigests(b, 10_000, nil) })
+	b.Run("rate-limited", func(b *testing.B) {
+		benchmarkSendDigests(b, 2_000, map[string]int{"email": 400, "sms": 100})
+	})
+}
+
+func benchmarkSendDigests(b *testing.B, sellers int, limits map[string]int) {
+	const slice, concurrency = 50, 4
 	ctx := context.Background()
 	st := store.New(storetest.NewPool(b))
 	_, err := st.Pool.Exec(ctx, `
@@ -378,7 +391,17 @@ func BenchmarkSendDigests(b *testing.B) {
 		b.Fatal(err)
 	}
 	email, sms := &countingChannel{name: "email"}, &countingChannel{name: "sms"}
-	svc := notify.NewService(st, nil, nil, notify.InApp{}, email, sms)
+	var limiter notify.Limiter
+	ideal := 0.0 // seconds the slowest limited channel needs at its rate
+	if limits != nil {
+		rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+		b.Cleanup(func() { rdb.Close() })
+		limiter = notify.NewRedisLimiter(rdb, "bench:"+strings.ReplaceAll(b.Name(), "/", ":")+fmt.Sprint(time.Now().UnixNano())+":", limits)
+		for _, perSecond := range limits {
+			ideal = max(ideal, float64(sellers-perSecond)/float64(perSecond))
+		}
+	}
+	svc := notify.NewService(st, limiter, nil, notify.InApp{}, email, sms)
 	a := &activities.Digest{Store: st, Service: svc, Logger: svc.Logger}
 	b.ResetTimer()
 	start := time.Now()
@@ -414,6 +437,9 @@ func BenchmarkSendDigests(b *testing.B) {
 	}
 	b.ReportMetric(float64(messages)/elapsed.Seconds(), "messages/s")
 	b.ReportMetric(float64(sellers*b.N)/elapsed.Seconds(), "sellers/s")
+	if ideal > 0 {
+		b.ReportMetric(ideal*float64(b.N)/elapsed.Seconds(), "of-limit")
+	}
 }
 
 // countingChannel accepts every message and only counts them, so the benchmark measures the
