@@ -99,4 +99,10 @@ func TestOutboxPushSignalsTheDrainOnCommit(t *testing.T) {
 	waitSignal("catching up after reconnecting")
 	queue(1, "second-")
 	waitSignal("after the listener came back")
+
+	// A submitted notification file is pushed the same way.
+	if _, err := pool.Exec(ctx, `INSERT INTO notification_files (sha256, format) VALUES ('abc', 'csv')`); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal("after a notification file was submitted")
 }

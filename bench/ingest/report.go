@@ -211,7 +211,7 @@ func report(args []string) error {
 			p(", and %.1f µs for a raw COPY into a table keyed on the sale key alone (%s lines/s, %.2f x the raw COPY)",
 				r.f("RAWKEY_BACKEND_CPU")/r.f("RAWKEY_ROWS")*1e6, num(r.f("RAWKEY_LINES_PER_S")), r.f("RAWKEY_LINES_PER_S")/raw)
 		}
-		p(". Where the baseline appends one heap row, each counted line costs a staged row, a `sale_keys` row and primary-key entry (with its conflict check), a `sales_facts` row with two index entries (primary key, `sales_facts_order_idx`), a share of the sorts and the join of claimed keys back to the staged lines, and an upsert into `sales_hourly` (three indexes).\n")
+		p(". Where the baseline appends one heap row, each counted line costs a staged row, a `sale_keys` row and primary-key entry (with its conflict check), a `sales_facts` row with its primary-key entry (`sales_facts_order_idx` indexes only source `shopflow`), the join of claimed keys back to the staged lines (no DISTINCT ON sorts when a chunk's keys are unique), and an upsert into `sales_hourly` (three indexes).\n")
 		p("- **Temporal and the worker process:** in process the same code ingests %s lines/s; through the CLI, Temporal and `shopflow worker`, %s lines/s (%.0f%% of it); the Temporal server used %.1f s of CPU for the whole file.\n",
 			num(r.f("PROF_LINES_PER_S")), num(mainRate), 100*mainRate/r.f("PROF_LINES_PER_S"), r.f("MAIN_CPU_TEMPORAL"))
 		if len(sizeStats) > 0 {
