@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +40,13 @@ func withRequestID(c *gin.Context) {
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
+// quietRoutes are hot public reads (sized for a billion requests a day, and cached by CDNs in
+// front): their successful requests are counted in the metrics like every other, but logged
+// only at debug level, so the log is not a line per cache hit. Their errors are logged as usual.
+var quietRoutes = map[string]bool{
+	"/api/v1/categories/:id/top-sellers": true,
+}
+
 // accessLog writes one structured line per request, and observes the request metrics.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
@@ -51,12 +57,19 @@ func (s *Server) accessLog(c *gin.Context) {
 	}
 	elapsed := time.Since(start)
 	status := c.Writer.Status()
-	s.metrics.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
-	s.metrics.latency.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+	s.metrics.observe(c.Request.Method, route, status, elapsed)
 	if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 		return // probes and scrapes every few seconds would drown the log
 	}
-	s.Logger.LogAttrs(c.Request.Context(), logLevel(status), "request",
+	level := logLevel(status)
+	if level == slog.LevelInfo && quietRoutes[route] {
+		level = slog.LevelDebug
+	}
+	ctx := c.Request.Context()
+	if !s.Logger.Enabled(ctx, level) {
+		return // before the attributes are gathered: a skipped line costs nothing
+	}
+	s.Logger.LogAttrs(ctx, level, "request",
 		slog.String("request_id", requestID(c)),
 		slog.String("method", c.Request.Method),
 		slog.String("route", route),

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -121,5 +122,63 @@ func TestInternalErrorsAreNotLeaked(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "users") || !strings.Contains(logs.String(), "req-500") {
 		t.Fatalf("log lacks the cause or request id: %s", logs.String())
+	}
+}
+
+// The access log: a line per request at info (warn for 4xx), except the hot public top-sellers
+// read, whose successes are logged at debug only (a billion cache hits a day are counted in the
+// metrics, not logged); its errors are logged as usual. The metrics count every request.
+func TestAccessLogQuietsHotReadsButNotTheirErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var cat int64
+	if err := e.Store.Pool.QueryRow(t.Context(), `INSERT INTO categories (name, slug) VALUES ('Quiet', 'quiet') RETURNING id`).Scan(&cat); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	deps := e.Server.Deps
+	deps.Registry = prometheus.NewRegistry()
+	deps.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv, err := api.New(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(path string) int {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec.Code
+	}
+	ok := fmt.Sprintf("/api/v1/categories/%d/top-sellers", cat)
+	for range 3 {
+		if code := serve(ok); code != http.StatusOK {
+			t.Fatalf("GET %s: %d", ok, code)
+		}
+	}
+	if code := serve("/api/v1/categories/999999999/top-sellers"); code != http.StatusNotFound {
+		t.Fatalf("unknown category: %d", code)
+	}
+	if code := serve(fmt.Sprintf("/api/v1/categories/%d", cat)); code != http.StatusOK {
+		t.Fatalf("category: %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	var topSellers, others int
+	for _, l := range lines {
+		switch {
+		case strings.Contains(l, `"route":"/api/v1/categories/:id/top-sellers"`):
+			topSellers++
+			if !strings.Contains(l, `"status":404`) || !strings.Contains(l, `"level":"WARN"`) {
+				t.Errorf("top-sellers line that is not its 404 warning: %s", l)
+			}
+		case strings.Contains(l, `"route":"/api/v1/categories/:id"`):
+			others++
+		}
+	}
+	if topSellers != 1 || others != 1 {
+		t.Errorf("%d top-sellers lines (want the 404 only), %d category lines (want 1):\n%s", topSellers, others, logs.String())
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if want := `shopflow_http_requests_total{method="GET",route="/api/v1/categories/:id/top-sellers",status="200"} 3`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("metrics lack %s", want)
 	}
 }
