@@ -12,10 +12,6 @@ import (
 	"shopflow/errs"
 )
 
-// MaxLineQuantity is the most units of one product a cart or wishlist line may hold. The
-// schema allows more; this is the shop's rule, checked here so every caller obeys it.
-const MaxLineQuantity = 1000
-
 // Cart is a customer's cart as it stands now: every line shows the product's current price,
 // status and stock, never what they were when the line was added.
 type Cart struct {
@@ -78,7 +74,7 @@ func (s *Store) SetCartItem(ctx context.Context, userID string, productID int64,
 		}
 		// Locking the cart row first serializes concurrent changes to one cart, so the currency
 		// check below cannot race with another line being added.
-		cartID, err := lockCartCreating(ctx, tx, userID)
+		cartID, err := lockListCreating(ctx, tx, cartList, userID)
 		if err != nil {
 			return err
 		}
@@ -98,11 +94,8 @@ func (s *Store) SetCartItem(ctx context.Context, userID string, productID int64,
 			return errs.E(errs.Conflict, "only %d of product %d available, asked for %d", p.Available, productID, quantity).
 				WithDetails("available", p.Available)
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO cart_items (cart_id, product_id, quantity) VALUES ($1, $2, $3)
-			ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()`,
-			cartID, productID, quantity); err != nil {
-			return classify(err, "cart item")
+		if err := setLine(ctx, tx, cartList, cartID, productID, quantity); err != nil {
+			return err
 		}
 		cart, err = readCart(ctx, tx.Query, userID)
 		return err
@@ -133,28 +126,13 @@ func (s *Store) ClearCart(ctx context.Context, userID string) (Cart, error) {
 }
 
 // emptyCartWhere deletes the cart's lines matching the extra condition (on cart_items, with
-// arguments from $2) and touches the cart only when something went.
+// arguments from $2) and returns the cart.
 func (s *Store) emptyCartWhere(ctx context.Context, userID, cond string, args ...any) (Cart, error) {
 	var cart Cart
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		// Cart row first, then its lines: the same lock order as SetCartItem, so the two never deadlock.
-		var cartID string
-		err := tx.QueryRow(ctx, `SELECT id FROM carts WHERE user_id = $1 FOR UPDATE`, userID).Scan(&cartID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			cart = emptyCart()
-			return nil
-		}
+		err := deleteLines(ctx, tx, cartList, userID, cond, args...)
 		if err != nil {
-			return classify(err, "cart")
-		}
-		tag, err := tx.Exec(ctx, `DELETE FROM cart_items WHERE cart_id = $1 `+cond, append([]any{cartID}, args...)...)
-		if err != nil {
-			return classify(err, "cart item")
-		}
-		if tag.RowsAffected() > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE carts SET updated_at = now() WHERE id = $1`, cartID); err != nil {
-				return classify(err, "cart")
-			}
+			return err
 		}
 		cart, err = readCart(ctx, tx.Query, userID)
 		return err
@@ -167,47 +145,16 @@ type queryFunc func(ctx context.Context, sql string, args ...any) (pgx.Rows, err
 
 // readCart loads the cart with current prices and stock, lines in the order they were added.
 func readCart(ctx context.Context, query queryFunc, userID string) (Cart, error) {
-	rows, err := query(ctx, `
-		SELECT c.updated_at, ci.product_id, p.name, ci.quantity, p.price_cents, p.currency,
-		       coalesce(i.on_hand - i.reserved, 0), p.status, ci.added_at
-		FROM carts c
-		LEFT JOIN cart_items ci ON ci.cart_id = c.id
-		LEFT JOIN products p ON p.id = ci.product_id
-		LEFT JOIN inventory i ON i.product_id = ci.product_id
-		WHERE c.user_id = $1
-		ORDER BY ci.added_at, ci.product_id`, userID)
+	lines, updatedAt, err := readLines(ctx, query, cartList, userID)
 	if err != nil {
-		return Cart{}, classify(err, "cart")
+		return Cart{}, err
 	}
-	defer rows.Close()
-	cart := emptyCart()
-	for rows.Next() {
-		// Every line column is NULL for a cart that exists but has no lines.
-		var (
-			updatedAt             time.Time
-			productID             *int64
-			name, currency, state *string
-			quantity, available   *int
-			price                 *int64
-			addedAt               *time.Time
-		)
-		if err := rows.Scan(&updatedAt, &productID, &name, &quantity, &price, &currency, &available, &state, &addedAt); err != nil {
-			return Cart{}, classify(err, "cart")
-		}
-		updatedAt = updatedAt.UTC()
-		cart.UpdatedAt = &updatedAt
-		if productID == nil {
-			continue
-		}
-		it := CartItem{
-			ProductID: *productID, Name: *name, Quantity: *quantity, UnitPriceCents: *price, Currency: *currency,
-			LineTotalCents: *price * int64(*quantity), Available: max(*available, 0), Status: *state, AddedAt: addedAt.UTC(),
-		}
-		it.InStock = it.Available > 0
-		cart.Items = append(cart.Items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return Cart{}, classify(err, "cart")
+	cart := Cart{Items: make([]CartItem, 0, len(lines)), UpdatedAt: updatedAt}
+	for _, l := range lines {
+		cart.Items = append(cart.Items, CartItem{
+			ProductID: l.ProductID, Name: l.Name, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, Currency: l.Currency,
+			LineTotalCents: l.UnitPriceCents * int64(l.Quantity), Available: l.Available, InStock: l.InStock, Status: l.Status, AddedAt: l.AddedAt,
+		})
 	}
 	cart.total()
 	return cart, nil
@@ -238,46 +185,6 @@ func (c *Cart) total() {
 	}
 }
 
-func emptyCart() Cart { return Cart{Items: []CartItem{}} }
-
-// lineProduct is what a cart or wishlist needs to know about a product before taking it.
-type lineProduct struct {
-	Status    string
-	Currency  string
-	Available int
-}
-
-// lineProductByID reads a product's status, currency and available stock inside tx.
-func lineProductByID(ctx context.Context, tx pgx.Tx, productID int64) (lineProduct, error) {
-	var p lineProduct
-	err := tx.QueryRow(ctx, `
-		SELECT p.status, p.currency, coalesce(i.on_hand - i.reserved, 0)
-		FROM products p LEFT JOIN inventory i ON i.product_id = p.id
-		WHERE p.id = $1`, productID).Scan(&p.Status, &p.Currency, &p.Available)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return lineProduct{}, errs.Wrap(err, errs.NotFound, "product %d not found", productID)
-	}
-	if err != nil {
-		return lineProduct{}, classify(err, "product")
-	}
-	p.Available = max(p.Available, 0)
-	return p, nil
-}
-
-// lockCartCreating returns the id of the customer's cart, creating it if needed, with the cart
-// row locked until tx ends. The upsert never fails when two requests create the same cart.
-func lockCartCreating(ctx context.Context, tx pgx.Tx, userID string) (string, error) {
-	var id string
-	err := tx.QueryRow(ctx, `
-		INSERT INTO carts (user_id) VALUES ($1)
-		ON CONFLICT (user_id) DO UPDATE SET updated_at = now()
-		RETURNING id`, userID).Scan(&id)
-	if err != nil {
-		return "", classifyOwner(err, "cart")
-	}
-	return id, nil
-}
-
 // classifyOwner is classify for rows owned by a user: a missing user means the account was
 // deleted after its token was issued, which is the caller's credentials going stale.
 func classifyOwner(err error, what string) error {
@@ -286,12 +193,4 @@ func classifyOwner(err error, what string) error {
 		return errs.Wrap(err, errs.Unauthorized, "account no longer exists")
 	}
 	return classify(err, what)
-}
-
-func checkLineQuantity(quantity int) error {
-	if quantity < 1 || quantity > MaxLineQuantity {
-		return (&errs.Error{Code: errs.Unprocessable, Message: fmt.Sprintf("quantity must be between 1 and %d", MaxLineQuantity)}).
-			WithDetails("fields", map[string]string{"quantity": fmt.Sprintf("must be between 1 and %d", MaxLineQuantity)})
-	}
-	return nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -57,19 +56,12 @@ func (s *Store) SetWishlistItem(ctx context.Context, userID string, productID in
 		if p.Status != "active" {
 			return errs.E(errs.NotFound, "product %d not found", productID)
 		}
-		var wishlistID string
-		err = tx.QueryRow(ctx, `
-			INSERT INTO wishlists (user_id) VALUES ($1)
-			ON CONFLICT (user_id) DO UPDATE SET updated_at = now()
-			RETURNING id`, userID).Scan(&wishlistID)
+		wishlistID, err := lockListCreating(ctx, tx, wishlistList, userID)
 		if err != nil {
-			return classifyOwner(err, "wishlist")
+			return err
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO wishlist_items (wishlist_id, product_id, quantity) VALUES ($1, $2, $3)
-			ON CONFLICT (wishlist_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()`,
-			wishlistID, productID, quantity); err != nil {
-			return classify(err, "wishlist item")
+		if err := setLine(ctx, tx, wishlistList, wishlistID, productID, quantity); err != nil {
+			return err
 		}
 		w, err = readWishlist(ctx, tx.Query, userID)
 		return err
@@ -85,24 +77,9 @@ func (s *Store) SetWishlistItem(ctx context.Context, userID string, productID in
 func (s *Store) RemoveWishlistItem(ctx context.Context, userID string, productID int64) (Wishlist, error) {
 	var w Wishlist
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		// Wishlist row first, then its lines: the lock order SetWishlistItem uses.
-		var wishlistID string
-		err := tx.QueryRow(ctx, `SELECT id FROM wishlists WHERE user_id = $1 FOR UPDATE`, userID).Scan(&wishlistID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			w = Wishlist{Items: []WishlistItem{}}
-			return nil
-		}
+		err := deleteLines(ctx, tx, wishlistList, userID, `AND product_id = $2`, productID)
 		if err != nil {
-			return classify(err, "wishlist")
-		}
-		tag, err := tx.Exec(ctx, `DELETE FROM wishlist_items WHERE wishlist_id = $1 AND product_id = $2`, wishlistID, productID)
-		if err != nil {
-			return classify(err, "wishlist item")
-		}
-		if tag.RowsAffected() > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE wishlists SET updated_at = now() WHERE id = $1`, wishlistID); err != nil {
-				return classify(err, "wishlist")
-			}
+			return err
 		}
 		w, err = readWishlist(ctx, tx.Query, userID)
 		return err
@@ -115,47 +92,13 @@ func (s *Store) RemoveWishlistItem(ctx context.Context, userID string, productID
 
 // readWishlist loads the wishlist with current prices and stock, lines in the order added.
 func readWishlist(ctx context.Context, query queryFunc, userID string) (Wishlist, error) {
-	rows, err := query(ctx, `
-		SELECT w.updated_at, wi.product_id, p.name, wi.quantity, p.price_cents, p.currency,
-		       coalesce(i.on_hand - i.reserved, 0), p.status, wi.added_at
-		FROM wishlists w
-		LEFT JOIN wishlist_items wi ON wi.wishlist_id = w.id
-		LEFT JOIN products p ON p.id = wi.product_id
-		LEFT JOIN inventory i ON i.product_id = wi.product_id
-		WHERE w.user_id = $1
-		ORDER BY wi.added_at, wi.product_id`, userID)
+	lines, updatedAt, err := readLines(ctx, query, wishlistList, userID)
 	if err != nil {
-		return Wishlist{}, classify(err, "wishlist")
+		return Wishlist{}, err
 	}
-	defer rows.Close()
-	w := Wishlist{Items: []WishlistItem{}}
-	for rows.Next() {
-		// Every line column is NULL for a wishlist that exists but has no lines.
-		var (
-			updatedAt             time.Time
-			productID             *int64
-			name, currency, state *string
-			quantity, available   *int
-			price                 *int64
-			addedAt               *time.Time
-		)
-		if err := rows.Scan(&updatedAt, &productID, &name, &quantity, &price, &currency, &available, &state, &addedAt); err != nil {
-			return Wishlist{}, classify(err, "wishlist")
-		}
-		updatedAt = updatedAt.UTC()
-		w.UpdatedAt = &updatedAt
-		if productID == nil {
-			continue
-		}
-		it := WishlistItem{
-			ProductID: *productID, Name: *name, Quantity: *quantity, UnitPriceCents: *price, Currency: *currency,
-			Available: max(*available, 0), Status: *state, AddedAt: addedAt.UTC(),
-		}
-		it.InStock = it.Available > 0
-		w.Items = append(w.Items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return Wishlist{}, classify(err, "wishlist")
+	w := Wishlist{Items: make([]WishlistItem, len(lines)), UpdatedAt: updatedAt}
+	for i, l := range lines {
+		w.Items[i] = WishlistItem(l)
 	}
 	return w, nil
 }

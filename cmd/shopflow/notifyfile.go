@@ -155,11 +155,17 @@ func (c *cli) awaitNotificationFile(ctx context.Context, st *store.Store, name, 
 			progressbar.OptionSetDescription("delivering "+filepath.Base(name)), progressbar.OptionSpinnerType(14))
 		defer func() { _ = spin.Finish(); fmt.Fprintln(c.stderr) }()
 	}
+	notYet := func() error {
+		return fmt.Errorf("not delivered after %s (is a worker running?); its results will be at GET /api/v1/admin/notifications/files/%s: %w", timeout, id, ctx.Err())
+	}
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
 		f, err := st.NotificationFileByID(ctx, id)
 		if err != nil {
+			if ctx.Err() != nil { // the deadline fell during the query
+				return f, notYet()
+			}
 			return f, err
 		}
 		if f.Status == "done" {
@@ -170,7 +176,7 @@ func (c *cli) awaitNotificationFile(ctx context.Context, st *store.Store, name, 
 		}
 		select {
 		case <-ctx.Done():
-			return f, fmt.Errorf("not delivered after %s (is a worker running?); its results will be at GET /api/v1/admin/notifications/files/%s: %w", timeout, id, ctx.Err())
+			return f, notYet()
 		case <-tick.C:
 		}
 	}
