@@ -280,7 +280,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	// Wired as cmd/shopflow/app.go wires the API process.
-	e.checkouts = &workflows.Checkouts{Client: e.temporal, TaskQueue: e.cfg.TaskQueue, PaymentTimeout: e.cfg.PaymentTimeout}
+	// EagerStart as in shopflow dev: the in-process worker shares this client, so sagas take
+	// the eager path (first task in the start response) here.
+	e.checkouts = &workflows.Checkouts{Client: e.temporal, TaskQueue: e.cfg.TaskQueue, PaymentTimeout: e.cfg.PaymentTimeout, EagerStart: true}
 	srv, err := api.New(api.Deps{
 		Config:    e.cfg,
 		Store:     st,

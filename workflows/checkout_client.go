@@ -85,6 +85,13 @@ type Checkouts struct {
 	Client         client.Client
 	TaskQueue      string
 	PaymentTimeout time.Duration
+	// EagerStart asks for eager workflow start: when Client also runs a worker for TaskQueue
+	// (shopflow dev), the server hands the saga's first workflow task back in the start
+	// response and that worker runs it at once, skipping a task-queue dispatch and a poll. The
+	// checkout benchmark measured -23% Temporal CPU per checkout and +19% checkouts/s with it,
+	// for a slower start call (the 202 waits for the dispatch). Where the client runs no such
+	// worker (shopflow api alone) the start is an ordinary one.
+	EagerStart bool
 }
 
 // ErrNoSaga means the order's saga is not running (finished, or never started).
@@ -98,6 +105,7 @@ func (c *Checkouts) Start(ctx context.Context, orderID, customerID string) error
 		TaskQueue:                c.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		EnableEagerStart:         c.EagerStart,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			SearchOrderID.ValueSet(orderID), SearchCustomerID.ValueSet(customerID), SearchOrderStatus.ValueSet("pending")),
 	}

@@ -18,11 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -61,7 +58,7 @@ type app struct {
 type appOptions struct {
 	// OwnServer: the benchmark started Temporal, so the worker may create its Schedules there.
 	OwnServer bool
-	// EagerStart starts checkout sagas with EnableEagerStart (see eagerCheckouts).
+	// EagerStart starts checkout sagas with EnableEagerStart (workflows.Checkouts.EagerStart).
 	EagerStart bool
 	// Worker knobs; all zero keeps worker.New (production: sdkworker.Options{}).
 	Worker workerKnobs
@@ -216,11 +213,8 @@ func (a *app) serveAPI(opts appOptions) error {
 	if err != nil {
 		return err
 	}
-	var sagas api.CheckoutSagas = &workflows.Checkouts{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, PaymentTimeout: a.cfg.PaymentTimeout}
-	if opts.EagerStart {
-		sagas = &eagerCheckouts{Checkouts: sagas.(*workflows.Checkouts)}
-	}
-	a.sagas = sagas
+	a.sagas = &workflows.Checkouts{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, PaymentTimeout: a.cfg.PaymentTimeout,
+		EagerStart: opts.EagerStart}
 	gin.SetMode(gin.ReleaseMode)
 	srv, err := api.New(api.Deps{
 		Config:    a.cfg,
@@ -235,7 +229,7 @@ func (a *app) serveAPI(opts appOptions) error {
 			{Name: "redis", Probe: func(ctx context.Context) error { return a.redis.Ping(ctx).Err() }},
 			{Name: "temporal", Probe: worker.Healthy(a.temporal)},
 		},
-		Checkouts: sagas,
+		Checkouts: a.sagas,
 		Sandbox:   nil, // dev endpoints off, as in production
 	})
 	if err != nil {
@@ -280,39 +274,6 @@ func (a *app) Close() {
 	if a.pool != nil {
 		a.pool.Close()
 	}
-}
-
-// eagerCheckouts is workflows.Checkouts whose Start asks for eager workflow start: when the
-// starting client also runs a worker for the task queue (shopflow dev, or API and worker in one
-// process), the server hands the first workflow task back in the start response and the worker
-// runs it at once, skipping a task-queue dispatch and a poll round trip. Elsewhere the server
-// ignores the request. Start is workflows.Checkouts.Start plus EnableEagerStart (keep in step).
-type eagerCheckouts struct {
-	*workflows.Checkouts
-}
-
-// Start starts the order's saga eagerly; an existing saga is a no-op, as in Checkouts.Start.
-func (c *eagerCheckouts) Start(ctx context.Context, orderID, customerID string) error {
-	opts := client.StartWorkflowOptions{
-		ID:                       workflows.CheckoutWorkflowID(orderID),
-		TaskQueue:                c.TaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		EnableEagerStart:         true,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchOrderID.ValueSet(orderID), workflows.SearchCustomerID.ValueSet(customerID),
-			workflows.SearchOrderStatus.ValueSet("pending")),
-	}
-	_, err := c.Client.ExecuteWorkflow(ctx, opts, workflows.CheckoutWorkflowName,
-		workflows.CheckoutInput{OrderID: orderID, CustomerID: customerID, PaymentTimeout: c.PaymentTimeout})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("start checkout for order %s: %w", orderID, err)
-	}
-	return nil
 }
 
 // newLogger formats every record at info and above as production does (JSON; the cost of the

@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 
-	"shopflow/api"
 	"shopflow/store"
 	"shopflow/workflows"
 )
@@ -394,5 +393,3 @@ func firstLoad(s string) float64 {
 	_, _ = fmt.Sscan(s, &l)
 	return l
 }
-
-var _ api.CheckoutSagas = (*eagerCheckouts)(nil)

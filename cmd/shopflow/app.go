@@ -130,9 +130,12 @@ func (a *app) serveAPI(ctx context.Context, ready chan<- string) error {
 			{Name: "redis", Probe: func(ctx context.Context) error { return a.redis.Ping(ctx).Err() }},
 			{Name: "temporal", Probe: worker.Healthy(a.temporal)},
 		},
-		Checkouts: &workflows.Checkouts{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, PaymentTimeout: a.cfg.PaymentTimeout},
-		Sandbox:   a.devSandbox(),
-		Batches:   &workflows.Ingests{Client: a.temporal, TaskQueue: a.cfg.TaskQueue},
+		// Eager start pays off when this process also runs the worker (shopflow dev); in
+		// shopflow api alone the client has no worker and starts normally.
+		Checkouts: &workflows.Checkouts{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, PaymentTimeout: a.cfg.PaymentTimeout,
+			EagerStart: true},
+		Sandbox: a.devSandbox(),
+		Batches: &workflows.Ingests{Client: a.temporal, TaskQueue: a.cfg.TaskQueue},
 		Jobs: &workflows.Jobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, Window: a.cfg.TopSellersWindow, N: a.cfg.TopSellersN,
 			RankChangeThreshold: a.cfg.DigestRankChange},
 		Reports:     &workflows.ReportJobs{Client: a.temporal, TaskQueue: a.cfg.TaskQueue, DigestBatchSize: a.cfg.DigestBatchSize, DigestConcurrency: a.cfg.DigestConcurrency},
