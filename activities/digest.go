@@ -146,41 +146,56 @@ func (a *Digest) SendDigests(ctx context.Context, in SendDigestsInput) (SendDige
 // composer writes one seller's message; false skips the seller.
 type composer func(sellerID string) (digestSeller, composedDigest, bool)
 
-// sendEach is the loop every kind of digest shares: resume after the last seller a previous
-// attempt reported (heartbeat details), load what the rest of the slice needs in one go
-// (prepare), then compose and send seller by seller under kind, heartbeating after each. Sends
-// that failed transiently fail the activity at the end, so Temporal retries it and the
-// idempotency keys resume only those.
+// sendEach is the loop every kind of digest shares: resume where a previous attempt's
+// checkpoint says (heartbeat details), load what the rest of the slice needs in one go
+// (prepare), then compose and send seller by seller under kind, heartbeating the checkpoint.
+// Sends that failed transiently fail the activity at the end, so Temporal retries it.
 func (a *Digest) sendEach(ctx context.Context, in SendDigestsInput, kind string, prepare func(ids []string) (composer, error)) (SendDigestsResult, error) {
-	var res SendDigestsResult
-	start := 0
+	var cp digestCheckpoint
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
-		var done int
-		if activity.GetHeartbeatDetails(ctx, &done, &res) == nil && done <= len(in.SellerIDs) {
-			start = done
+		var prev digestCheckpoint
+		if activity.GetHeartbeatDetails(ctx, &prev) == nil && prev.Done <= len(in.SellerIDs) {
+			cp = prev
 		}
 	}
-	compose, err := prepare(in.SellerIDs[start:])
+	res := cp.Totals
+	compose, err := prepare(in.SellerIDs[cp.Done:])
 	if err != nil {
 		return res, err
 	}
-	for i, sid := range in.SellerIDs[start:] {
+	// The checkpoint stops before the first seller with a transient failure: the retry starts
+	// there, and the sellers after it (sent again) find their keys settled and count as
+	// duplicates. Were it to move past that seller, the retry would find nothing left to send
+	// and fail again with the same count, for ever.
+	failed := false
+	for _, sid := range in.SellerIDs[cp.Done:] {
 		s, msg, ok := compose(sid)
-		if !ok {
-			continue
+		if ok {
+			retries := res.Retry
+			if err := a.send(ctx, s, kind, in.Period, msg, &res); err != nil {
+				return res, err
+			}
+			res.Sellers++
+			failed = failed || res.Retry > retries
 		}
-		if err := a.send(ctx, s, kind, in.Period, msg, &res); err != nil {
-			return res, err
+		if !failed {
+			cp.Done, cp.Totals = cp.Done+1, res
 		}
-		res.Sellers++
 		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, start+i+1, res)
+			activity.RecordHeartbeat(ctx, cp)
 		}
 	}
 	if res.Retry > 0 {
 		return res, temporal.NewApplicationError(fmt.Sprintf("%d %s sends failed transiently", res.Retry, kind), ErrDigestRetry)
 	}
 	return res, nil
+}
+
+// digestCheckpoint is how far a SendDigests attempt got: the sellers of the slice fully done
+// (every channel settled) and the counts up to there.
+type digestCheckpoint struct {
+	Done   int
+	Totals SendDigestsResult
 }
 
 // digestSeller is a seller and how to reach it.

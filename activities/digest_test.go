@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -14,7 +15,10 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"shopflow/activities"
@@ -457,4 +461,77 @@ func (c *countingChannel) Send(context.Context, notify.Message) error {
 	c.n++
 	c.mu.Unlock()
 	return nil
+}
+
+// flakyChannel fails transiently for one address while broken is set.
+type flakyChannel struct {
+	*fakeChannel
+	mu     sync.Mutex
+	broken string
+}
+
+func (c *flakyChannel) Send(ctx context.Context, m notify.Message) error {
+	c.mu.Lock()
+	broken := c.broken
+	c.mu.Unlock()
+	if m.To == broken {
+		return errors.New("421 service not available, try again later")
+	}
+	return c.fakeChannel.Send(ctx, m)
+}
+
+// A seller whose email failed transiently fails the attempt; the retry, resuming from the
+// attempt's last heartbeat as Temporal would, sends that email once the provider is back, and
+// sends nobody anything twice.
+func TestSendDigestsRetryResendsTheTransientFailures(t *testing.T) {
+	t.Parallel()
+	f := newDigestFixture(t)
+	flaky := &flakyChannel{fakeChannel: f.email, broken: "mail@example.com"}
+	f.a.Service.Channels["email"] = flaky
+	f.a.Service.Retry = notify.RetryPolicy{Attempts: 1}
+	in := activities.SendDigestsInput{Period: digestDay, SellerIDs: []string{f.full, f.mailOnly, f.plain}}
+
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	var last map[string]any
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(f.a)
+	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, details converter.EncodedValues) {
+		var d map[string]any
+		if details.Get(&d) == nil {
+			last = d
+		}
+	})
+	_, err := env.ExecuteActivity(f.a.SendDigests, in)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrDigestRetry {
+		t.Fatalf("first attempt: %v, want a %s error", err, activities.ErrDigestRetry)
+	}
+	if f.email.to("mail@example.com") != 0 || last == nil {
+		t.Fatalf("first attempt: %d emails to the broken address, heartbeat %v", f.email.to("mail@example.com"), last)
+	}
+
+	flaky.mu.Lock()
+	flaky.broken = ""
+	flaky.mu.Unlock()
+	retry := suite.NewTestActivityEnvironment()
+	retry.RegisterActivity(f.a)
+	retry.SetHeartbeatDetails(last)
+	v, err := retry.ExecuteActivity(f.a.SendDigests, in)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	var res activities.SendDigestsResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	if f.email.to("mail@example.com") != 1 || f.email.to("alerts@full.example") != 1 || len(f.inApp(t, f.plainUser)) != 1 ||
+		len(f.inApp(t, f.fullUser)) != 1 || f.sms.to("+14155552671") != 1 {
+		t.Errorf("after the retry: mail-only %d, full %d emails, sms %d, in-app %d+%d; want one each",
+			f.email.to("mail@example.com"), f.email.to("alerts@full.example"), f.sms.to("+14155552671"),
+			len(f.inApp(t, f.fullUser)), len(f.inApp(t, f.plainUser)))
+	}
+	if res.Sellers != 3 || res.Retry != 0 || res.Sent+res.Duplicates != 5 {
+		t.Errorf("retry result %+v, want 3 sellers, 5 sends settled, none left to retry", res)
+	}
 }

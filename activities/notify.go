@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"time"
 
 	"shopflow/errs"
 	"shopflow/notify"
@@ -43,44 +42,39 @@ type DeliverOutboxResult struct {
 // the Service under key recipient:kind:outbox-<id>:channel, so a retried activity sends
 // nothing twice; an item is marked sent (or failed, when every channel failed permanently)
 // only once all its channels are settled.
+//
+// One drain at a time (store.WithDrainLock): the pushed drain and the Schedule's take turns.
 func (a *Notify) DeliverOutbox(ctx context.Context, in DeliverOutboxInput) (DeliverOutboxResult, error) {
 	var res DeliverOutboxResult
-	items, err := a.Store.QueuedOutbox(ctx, in.AfterID, in.Limit)
-	if err != nil {
-		return res, err
-	}
-	for _, it := range items {
-		res.Items++
-		res.LastID = it.ID
-		status, err := a.deliver(ctx, it)
+	err := a.Store.WithDrainLock(ctx, func() error {
+		items, err := a.Store.QueuedOutbox(ctx, in.AfterID, in.Limit)
 		if err != nil {
-			if errors.Is(err, notify.ErrRetryLater) || errors.Is(err, errDeliveryInFlight) {
-				res.Retry++
-				continue
+			return err
+		}
+		for _, it := range items {
+			res.Items++
+			res.LastID = it.ID
+			status, err := a.deliver(ctx, it)
+			if err != nil {
+				if errors.Is(err, notify.ErrRetryLater) {
+					res.Retry++
+					continue
+				}
+				return err
 			}
-			return res, err
+			if err := a.Store.FinishOutbox(ctx, it.ID, status); err != nil {
+				return err
+			}
+			if status == store.NotificationSent {
+				res.Sent++
+			} else {
+				res.Failed++
+			}
 		}
-		if err := a.Store.FinishOutbox(ctx, it.ID, status); err != nil {
-			return res, err
-		}
-		if status == store.NotificationSent {
-			res.Sent++
-		} else {
-			res.Failed++
-		}
-	}
-	return res, nil
+		return nil
+	})
+	return res, err
 }
-
-// errDeliveryInFlight says another drain (the Schedule's beside a pushed one) is sending one of
-// the item's channels right now: the item stays queued, and the next drain finds every key
-// settled and marks it, instead of this one calling it failed.
-var errDeliveryInFlight = errors.New("delivery in flight elsewhere")
-
-// inFlightPatience is how long an item whose send is "sending" stays queued. A send is never
-// that long in flight: past it, the sender died mid-send (the provider may or may not have
-// sent; it is not sent again), and the item is settled with what its other channels did.
-const inFlightPatience = 15 * time.Minute
 
 func (a *Notify) deliver(ctx context.Context, it store.OutboxItem) (string, error) {
 	contact, err := a.Store.ContactOf(ctx, it.RecipientID)
@@ -115,13 +109,8 @@ func (a *Notify) deliver(ctx context.Context, it store.OutboxItem) (string, erro
 		if err != nil {
 			return "", err
 		}
-		switch out.Status {
-		case store.NotificationSent:
+		if out.Status == store.NotificationSent {
 			anySent = true
-		case store.NotificationSending:
-			if time.Since(it.CreatedAt) < inFlightPatience {
-				return "", errDeliveryInFlight
-			}
 		}
 	}
 	if anyTried && !anySent {
@@ -172,27 +161,32 @@ type DeliverFilesResult struct {
 // retried activity) sends nothing twice, and stores each file's per-row results.
 func (a *Notify) DeliverFiles(ctx context.Context, in DeliverFilesInput) (DeliverFilesResult, error) {
 	var res DeliverFilesResult
-	files, err := a.Store.PendingNotificationFiles(ctx, in.Limit)
-	if err != nil {
-		return res, err
-	}
-	for _, f := range files {
-		results := append([]store.NotificationRowResult{}, f.Rejected...)
-		for _, row := range f.Rows {
-			r, err := a.deliverRow(ctx, f.SHA256, row)
-			if err != nil {
-				return res, err
+	// Under the drain lock, like the outbox: a file delivered by two drains at once would get
+	// the results of whichever finished first, "duplicate" and "retry" for rows the other sent.
+	err := a.Store.WithDrainLock(ctx, func() error {
+		files, err := a.Store.PendingNotificationFiles(ctx, in.Limit)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			results := append([]store.NotificationRowResult{}, f.Rejected...)
+			for _, row := range f.Rows {
+				r, err := a.deliverRow(ctx, f.SHA256, row)
+				if err != nil {
+					return err
+				}
+				results = append(results, r)
 			}
-			results = append(results, r)
+			slices.SortFunc(results, func(x, y store.NotificationRowResult) int { return cmp.Compare(x.Row, y.Row) })
+			if err := a.Store.FinishNotificationFile(ctx, f.ID, results); err != nil {
+				return err
+			}
+			res.Files++
+			res.Rows += len(results)
 		}
-		slices.SortFunc(results, func(x, y store.NotificationRowResult) int { return cmp.Compare(x.Row, y.Row) })
-		if err := a.Store.FinishNotificationFile(ctx, f.ID, results); err != nil {
-			return res, err
-		}
-		res.Files++
-		res.Rows += len(results)
-	}
-	return res, nil
+		return nil
+	})
+	return res, err
 }
 
 // deliverRow sends one file row. Only infrastructure failures (the database) are errors; what

@@ -2,10 +2,10 @@ package activities_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"shopflow/activities"
 	"shopflow/notify"
@@ -181,56 +181,75 @@ func TestDeliverFilesReportsEveryRow(t *testing.T) {
 	}
 }
 
-// Two drains meeting on one item (the pushed one and the Schedule's): while the other drain is
-// sending one of its channels, the item stays queued rather than being called failed, and the
-// next drain settles it; an item whose send has been "in flight" for longer than any send takes
-// (its worker died mid-send) is settled with what its other channels did.
-func TestDeliverOutboxLeavesItemsInFlightElsewhereQueued(t *testing.T) {
+// blockingChannel holds every send until released, and says when the first one arrived.
+type blockingChannel struct {
+	*fakeChannel
+	entered chan struct{}
+	once    sync.Once
+	release chan struct{}
+}
+
+func (c *blockingChannel) Send(ctx context.Context, m notify.Message) error {
+	c.once.Do(func() { close(c.entered) })
+	select {
+	case <-c.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return c.fakeChannel.Send(ctx, m)
+}
+
+// Two drains at once (the pushed one and the Schedule's) take turns: the second waits on the
+// drain lock while the first is inside a send, then finds nothing left; every item is sent
+// once and none is called failed.
+func TestDeliverOutboxDrainsTakeTurns(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	var young, old int64
-	if err := f.st.Pool.QueryRow(ctx, `INSERT INTO notification_outbox (key, recipient_id, kind, payload)
-		VALUES ($1 || ':order_placed:o9', $1::uuid, 'order_placed', '{"order_id":"o9"}') RETURNING id`, f.customer).Scan(&young); err != nil {
+	if _, err := f.st.Pool.Exec(ctx, `INSERT INTO notification_outbox (key, recipient_id, kind, payload) VALUES
+		($1 || ':order_placed:o8', $1::uuid, 'order_placed', '{"order_id":"o8"}'),
+		($1 || ':order_placed:o9', $1::uuid, 'order_placed', '{"order_id":"o9"}')`, f.customer); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.Pool.QueryRow(ctx, `INSERT INTO notification_outbox (key, recipient_id, kind, payload, created_at)
-		VALUES ($1 || ':order_placed:o8', $1::uuid, 'order_placed', '{"order_id":"o8"}', now() - interval '1 hour') RETURNING id`, f.customer).Scan(&old); err != nil {
-		t.Fatal(err)
+	email := &blockingChannel{fakeChannel: f.email, entered: make(chan struct{}), release: make(chan struct{})}
+	f.a.Service.Channels["email"] = email
+	results := make(chan activities.DeliverOutboxResult, 2)
+	errs := make(chan error, 2)
+	drain := func() {
+		res, err := f.a.DeliverOutbox(ctx, activities.DeliverOutboxInput{Limit: 10})
+		results <- res
+		errs <- err
 	}
-	// The other drain holds both items' in-app sends.
-	for _, id := range []int64{young, old} {
-		key := notify.Key(f.customer, "order_placed", fmt.Sprint("outbox-", id), "inapp")
-		if _, err := f.st.Pool.Exec(ctx, `INSERT INTO notifications (idempotency_key, recipient_id, channel, kind, status)
-			VALUES ($1, $2, 'inapp', 'order_placed', 'sending')`, key, f.customer); err != nil {
+	go drain()
+	<-email.entered // the first drain is inside a send, holding the lock
+	go drain()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting int
+		if err := f.st.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second drain never waited for the first")
+		}
 	}
-	res, err := f.a.DeliverOutbox(ctx, activities.DeliverOutboxInput{Limit: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Items != 2 || res.Retry != 1 || res.Sent != 1 {
-		t.Fatalf("drain %+v, want the young item left for later and the old one settled", res)
-	}
-	status := func(id int64) string {
-		var s string
-		if err := f.st.Pool.QueryRow(ctx, `SELECT status FROM notification_outbox WHERE id = $1`, id).Scan(&s); err != nil {
+	close(email.release)
+	var items, sent, failed int
+	for range 2 {
+		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
-		return s
+		r := <-results
+		items, sent, failed = items+r.Items, sent+r.Sent, failed+r.Failed
 	}
-	if status(young) != "queued" || status(old) != "sent" {
-		t.Fatalf("young item %s, old item %s; want queued and sent (its email went out)", status(young), status(old))
+	if items != 2 || sent != 2 || failed != 0 {
+		t.Fatalf("the two drains handled %d items, sent %d, failed %d; want 2 items sent by the first", items, sent, failed)
 	}
-	// The other drain finishes its send; the next drain settles the item, sending nothing again.
-	if _, err := f.st.Pool.Exec(ctx, `UPDATE notifications SET status = 'sent' WHERE status = 'sending'`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.a.DeliverOutbox(ctx, activities.DeliverOutboxInput{Limit: 10}); err != nil {
-		t.Fatal(err)
-	}
-	if status(young) != "sent" || f.email.to("buyer@example.com") != 2 {
-		t.Fatalf("after the other drain finished: item %s, %d emails; want sent and one email per item", status(young), f.email.to("buyer@example.com"))
+	if f.email.to("buyer@example.com") != 2 {
+		t.Fatalf("%d emails, want one per item", f.email.to("buyer@example.com"))
 	}
 }

@@ -179,7 +179,9 @@ type ConfirmResult struct {
 // threshold raises one low-stock alert for its seller.
 func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult, error) {
 	var res ConfirmResult
+	queued := false
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		queued = false // a retried transaction starts over
 		status, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
@@ -230,11 +232,15 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 		if err := queueOrderNotification(ctx, tx, orderID, "order_placed"); err != nil {
 			return err
 		}
+		queued = true
 		res = ConfirmResult{Placed: true, Status: OrderPlaced}
 		return setOrderStatus(ctx, tx, orderID, status, OrderPlaced, nil, "order placed")
 	})
 	if err != nil {
 		return ConfirmResult{}, fmt.Errorf("confirm order %s: %w", orderID, classify(err, "order"))
+	}
+	if queued {
+		s.AnnounceOutbox(ctx)
 	}
 	return res, nil
 }
@@ -251,7 +257,9 @@ type ReleaseResult struct {
 // (Canceled false), since its stock is sold and only a refund can undo it.
 func (s *Store) ReleaseOrder(ctx context.Context, orderID, reason string) (ReleaseResult, error) {
 	var res ReleaseResult
+	queued := false
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		queued = false // a retried transaction starts over
 		status, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
@@ -270,11 +278,15 @@ func (s *Store) ReleaseOrder(ctx context.Context, orderID, reason string) (Relea
 		if err := queueOrderNotification(ctx, tx, orderID, "order_canceled"); err != nil {
 			return err
 		}
+		queued = true
 		res = ReleaseResult{Canceled: true, Status: OrderCanceled}
 		return setOrderStatus(ctx, tx, orderID, status, OrderCanceled, &reason, "order canceled: "+reason)
 	})
 	if err != nil {
 		return ReleaseResult{}, fmt.Errorf("release order %s: %w", orderID, classify(err, "order"))
+	}
+	if queued {
+		s.AnnounceOutbox(ctx)
 	}
 	return res, nil
 }

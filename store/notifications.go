@@ -409,6 +409,7 @@ func (s *Store) CreateNotificationFile(ctx context.Context, sha, format, submitt
 	if err != nil {
 		return "", fmt.Errorf("create notification file: %w", classify(err, "notification file"))
 	}
+	s.AnnounceOutbox(ctx)
 	return id, nil
 }
 
@@ -483,4 +484,45 @@ func (s *Store) NotificationFileByID(ctx context.Context, id string) (Notificati
 		return f, fmt.Errorf("notification file %s results: %w", id, err)
 	}
 	return f, nil
+}
+
+// OutboxChannel is the Postgres channel on which queued notifications are announced to the
+// workers (worker.OutboxPush LISTENs on it).
+const OutboxChannel = "shopflow_outbox"
+
+// AnnounceOutbox tells listening workers that notifications were queued (outbox items or a
+// notification file), so they deliver them now rather than at the next one-minute Schedule
+// run. It is called after the queuing transaction committed, as a statement of its own: a
+// NOTIFY inside a transaction holds a database-wide lock from the start of its commit to the
+// end, WAL flush included, so every order commit would wait for the one before it; a NOTIFY on
+// its own writes no WAL. A lost announcement costs latency, not a notification: the Schedule
+// drains anyway, so its error is not the caller's concern.
+func (s *Store) AnnounceOutbox(ctx context.Context) {
+	_, _ = s.Pool.Exec(context.WithoutCancel(ctx), `SELECT pg_notify($1, '')`, OutboxChannel)
+}
+
+// drainLockKey is the advisory lock held by whoever delivers queued notifications or files.
+const drainLockKey int64 = 0x5368_6f70_4f75_7462 // "ShopOutb"
+
+// WithDrainLock runs fn while holding the deployment-wide lock of notification delivery, so the
+// pushed drain and the Schedule's never work side by side: two drains meeting on one item would
+// each see the other's send in flight, and could settle the item (or a file's results) wrongly.
+// It waits for the lock as long as ctx allows. The lock is a session lock on a connection of
+// its own; if that connection dies, Postgres releases the lock with it.
+func (s *Store) WithDrainLock(ctx context.Context, fn func() error) error {
+	conn, err := s.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("drain lock: %w", classify(err, "drain lock"))
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, drainLockKey); err != nil {
+		return fmt.Errorf("drain lock: %w", classify(err, "drain lock"))
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, drainLockKey); err != nil {
+			// A connection that may still hold the lock must not go back to the pool.
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	return fn()
 }

@@ -650,7 +650,9 @@ func (s *Store) DeliverOrder(ctx context.Context, orderID, sellerID string) (Ord
 // fulfil moves the selected lines to fulfilment `to` and the order along with them, in one
 // transaction that locks the order row first, as every other change of an order does.
 func (s *Store) fulfil(ctx context.Context, orderID, sellerID, to string) (Order, error) {
+	queued := false
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		queued = false // a retried transaction starts over
 		status, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
@@ -741,6 +743,7 @@ func (s *Store) fulfil(ctx context.Context, orderID, sellerID, to string) (Order
 			changed = true
 		}
 		if changed {
+			queued = true
 			return nil
 		}
 		// Part of the order moved: the timeline says which lines, the order keeps its status.
@@ -751,6 +754,9 @@ func (s *Store) fulfil(ctx context.Context, orderID, sellerID, to string) (Order
 	})
 	if err != nil {
 		return Order{}, fmt.Errorf("mark order %s %s: %w", orderID, to, classify(err, "order"))
+	}
+	if queued {
+		s.AnnounceOutbox(ctx)
 	}
 	return s.OrderByID(ctx, orderID)
 }

@@ -13,15 +13,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 
+	"shopflow/store"
 	"shopflow/workflows"
 )
 
-// outboxChannel is the Postgres channel the notification_outbox trigger notifies on commit
-// (migrations/00008_outbox_notify.sql).
-const outboxChannel = "shopflow_outbox"
-
-// OutboxPush turns committed outbox items into an immediate drain: it LISTENs on the outbox's
-// channel and, for each burst of notifications, signals the push drain workflow, starting it
+// OutboxPush turns committed outbox items into an immediate drain: it LISTENs on the channel
+// the store announces them on after each commit (store.AnnounceOutbox) and, for each burst of notifications, signals the push drain workflow, starting it
 // if it is not running. Bursts are folded for Coalesce, so a flash sale's hundred orders a
 // second cost a few signals a second, not a hundred.
 type OutboxPush struct {
@@ -74,8 +71,8 @@ func (p *OutboxPush) listen(ctx context.Context) error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer raw.Close(context.WithoutCancel(ctx)) //nolint:errcheck // nothing to do about a failed close
-	if _, err := raw.Exec(ctx, "LISTEN "+outboxChannel); err != nil {
-		return fmt.Errorf("listen %s: %w", outboxChannel, err)
+	if _, err := raw.Exec(ctx, "LISTEN "+store.OutboxChannel); err != nil {
+		return fmt.Errorf("listen %s: %w", store.OutboxChannel, err)
 	}
 	if p.ready != nil {
 		p.ready()

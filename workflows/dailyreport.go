@@ -85,8 +85,11 @@ func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, 
 	return DailyReportResult{Date: date, Files: res.Files, Rows: res.Rows, Bytes: res.Bytes}, nil
 }
 
-// loadZone is the zone named, UTC for none. Zone rules come from the binary's embedded tzdata
-// (cmd/shopflow imports time/tzdata), so every worker reads the same rules and replays agree.
+// loadZone is the zone named, UTC for none. Zone rules come from the system's tzdata, else the
+// copy embedded in the binary (cmd/shopflow imports time/tzdata). Only the date of a run that
+// has no Date is derived from them, at 00:15 local time, far from any rule's transition; a
+// worker fleet on tzdata versions that disagree about a zone's offset on that day would name
+// different days, so keep workers' images alike.
 func loadZone(name string) (*time.Location, error) {
 	if name == "" {
 		return time.UTC, nil

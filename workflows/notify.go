@@ -63,6 +63,18 @@ func DeliverOutbox(ctx workflow.Context, in DeliverOutboxInput) (DeliverOutboxRe
 	})
 	var a *activities.Notify
 	var res DeliverOutboxResult
+	deliverFiles := func() error {
+		var files activities.DeliverFilesResult
+		if err := workflow.ExecuteActivity(ctx, a.DeliverFiles, activities.DeliverFilesInput{Limit: in.FilesPerRun}).Get(ctx, &files); err != nil {
+			return err
+		}
+		res.Files += files.Files
+		return nil
+	}
+	// Version 1 delivers files in every round and reads pushes after them, so a push that
+	// arrives while files are delivered is not left unread, and a busy push drain still
+	// delivers files. Runs started before it keep their order of commands.
+	filesEachRound := workflow.GetVersion(ctx, "deliver-files-each-round", workflow.DefaultVersion, 1) >= 1
 	queued := workflow.GetSignalChannel(ctx, DeliverOutboxSignal)
 	for round := 1; ; round++ {
 		var after int64
@@ -79,7 +91,12 @@ func DeliverOutbox(ctx workflow.Context, in DeliverOutboxInput) (DeliverOutboxRe
 			}
 			after = b.LastID
 		}
-		// Every push received so far is answered by the next drain, however many there were.
+		if filesEachRound {
+			if err := deliverFiles(); err != nil {
+				return res, err
+			}
+		}
+		// Every push received so far is answered by one more round, however many there were.
 		again := false
 		for queued.ReceiveAsync(nil) {
 			again = true
@@ -91,10 +108,10 @@ func DeliverOutbox(ctx workflow.Context, in DeliverOutboxInput) (DeliverOutboxRe
 			return res, workflow.NewContinueAsNewError(ctx, DeliverOutboxWorkflowName, in)
 		}
 	}
-	var files activities.DeliverFilesResult
-	if err := workflow.ExecuteActivity(ctx, a.DeliverFiles, activities.DeliverFilesInput{Limit: in.FilesPerRun}).Get(ctx, &files); err != nil {
-		return res, err
+	if !filesEachRound {
+		if err := deliverFiles(); err != nil {
+			return res, err
+		}
 	}
-	res.Files = files.Files
 	return res, nil
 }

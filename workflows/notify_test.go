@@ -54,7 +54,7 @@ func TestDeliverOutboxDrainsAgainWhenPushedMeanwhile(t *testing.T) {
 			}
 			return activities.DeliverOutboxResult{Items: 1, LastID: int64(drains), Sent: 1}, nil
 		})
-	env.OnActivity(a.DeliverFiles, mock.Anything, mock.Anything).Return(activities.DeliverFilesResult{}, nil).Once()
+	env.OnActivity(a.DeliverFiles, mock.Anything, mock.Anything).Return(activities.DeliverFilesResult{}, nil).Times(2)
 	env.ExecuteWorkflow(DeliverOutbox, DeliverOutboxInput{BatchSize: 2})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -63,6 +63,7 @@ func TestDeliverOutboxDrainsAgainWhenPushedMeanwhile(t *testing.T) {
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
+	env.AssertExpectations(t)
 	if drains != 2 || res.Sent != 2 {
 		t.Fatalf("%d drains, result %+v; want 2 drains", drains, res)
 	}
@@ -80,12 +81,47 @@ func TestDeliverOutboxContinuesAsNewWhenAlwaysPushed(t *testing.T) {
 			env.SignalWorkflow(DeliverOutboxSignal, nil)
 			return activities.DeliverOutboxResult{}, nil
 		})
+	files := 0
+	env.OnActivity(a.DeliverFiles, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.DeliverFilesInput) (activities.DeliverFilesResult, error) {
+			files++
+			return activities.DeliverFilesResult{}, nil
+		})
 	env.ExecuteWorkflow(DeliverOutbox, DeliverOutboxInput{})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("workflow ended with %v, want continue-as-new", err)
 	}
-	if drains != deliverOutboxRounds {
-		t.Fatalf("%d drains before continuing as new, want %d", drains, deliverOutboxRounds)
+	if drains != deliverOutboxRounds || files != deliverOutboxRounds {
+		t.Fatalf("%d drains and %d file deliveries before continuing as new, want %d of each", drains, files, deliverOutboxRounds)
+	}
+}
+
+// A push that arrives while the files are delivered (the round's last step) is read before the
+// run completes and answered by one more round.
+func TestDeliverOutboxDrainsAgainWhenPushedDuringFiles(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	var a *activities.Notify
+	drains, files := 0, 0
+	env.OnActivity(a.DeliverOutbox, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.DeliverOutboxInput) (activities.DeliverOutboxResult, error) {
+			drains++
+			return activities.DeliverOutboxResult{}, nil
+		})
+	env.OnActivity(a.DeliverFiles, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.DeliverFilesInput) (activities.DeliverFilesResult, error) {
+			files++
+			if files == 1 {
+				env.SignalWorkflow(DeliverOutboxSignal, nil)
+			}
+			return activities.DeliverFilesResult{}, nil
+		})
+	env.ExecuteWorkflow(DeliverOutbox, DeliverOutboxInput{})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if drains != 2 || files != 2 {
+		t.Fatalf("%d drains, %d file deliveries; want 2 rounds", drains, files)
 	}
 }
