@@ -3,13 +3,10 @@ package workflows
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -25,9 +22,7 @@ var a *activities.Checkout
 // newCheckoutEnv is a test environment with the checkout workflow and its activities
 // registered; tests mock each activity's answer with OnActivity.
 func newCheckoutEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	env.RegisterWorkflowWithOptions(Checkout, workflowRegisterOptions())
 	env.RegisterActivity(&activities.Checkout{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
@@ -56,28 +51,13 @@ func voids(env *testsuite.TestWorkflowEnvironment, refunded bool) {
 		Return(activities.VoidResult{Refunded: refunded}, nil).Once()
 }
 
-func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) CheckoutResult {
-	t.Helper()
-	if !env.IsWorkflowCompleted() {
-		t.Fatal("workflow did not complete")
-	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow error: %v", err)
-	}
-	var r CheckoutResult
-	if err := env.GetWorkflowResult(&r); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func TestCheckoutSuccess(t *testing.T) {
 	env := newCheckoutEnv(t)
 	env.OnActivity(a.ReserveInventory, mock.Anything, activities.ReserveInput{OrderID: "order-1", PaymentTimeout: testTimeout}).Return(reserved(), nil).Once()
 	env.OnActivity(a.ChargePayment, mock.Anything, activities.ChargeInput{OrderID: "order-1"}).Return(charged(payment.StatusSucceeded), nil).Once()
 	env.OnActivity(a.ConfirmOrder, mock.Anything, activities.ConfirmInput{OrderID: "order-1"}).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderPlaced || r.IntentID != "pi_1" {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderPlaced || r.IntentID != "pi_1" {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ReleaseOrder", mock.Anything, mock.Anything)
@@ -89,7 +69,7 @@ func TestCheckoutOutOfStockChargesNothing(t *testing.T) {
 	env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(store.ReserveResult{Reserved: false, Status: store.OrderPending, Short: []int64{7}}, nil).Once()
 	releaseWith(env, store.ReasonOutOfStock)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonOutOfStock {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonOutOfStock {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ChargePayment", mock.Anything, mock.Anything)
@@ -102,7 +82,7 @@ func TestCheckoutDeclined(t *testing.T) {
 	voids(env, false)
 	releaseWith(env, store.ReasonPaymentDeclined)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonPaymentDeclined {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonPaymentDeclined {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ConfirmOrder", mock.Anything, mock.Anything)
@@ -132,7 +112,7 @@ func TestCheckoutPaymentTimeout(t *testing.T) {
 	}, time.Minute)
 	start := env.Now()
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonPaymentTimeout {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonPaymentTimeout {
 		t.Fatalf("result %+v", r)
 	}
 	if waited := env.Now().Sub(start); waited < testTimeout {
@@ -157,7 +137,7 @@ func TestCheckoutPaymentCompletedByWebhook(t *testing.T) {
 		env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "succeeded"})
 	}, 2*time.Minute)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderPlaced {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderPlaced {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -172,7 +152,7 @@ func TestCheckoutPaymentFailedByWebhook(t *testing.T) {
 		env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "failed"})
 	}, time.Minute)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.CancelReason != store.ReasonPaymentDeclined {
+	if r := completed[CheckoutResult](t, env); r.CancelReason != store.ReasonPaymentDeclined {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -184,7 +164,7 @@ func TestCheckoutCancelWhileWaiting(t *testing.T) {
 	releaseWith(env, store.ReasonCanceledByUser)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCancel, CancelRequest{Reason: store.ReasonCanceledByUser}) }, time.Minute)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.CancelReason != store.ReasonCanceledByUser {
+	if r := completed[CheckoutResult](t, env); r.CancelReason != store.ReasonCanceledByUser {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "PaymentStatus", mock.Anything, mock.Anything)
@@ -198,7 +178,7 @@ func TestCheckoutPaymentSucceedsAtTheTimeout(t *testing.T) {
 	env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
 	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderPlaced {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderPlaced {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "VoidPayment", mock.Anything, mock.Anything)
@@ -215,7 +195,7 @@ func TestCheckoutWebhookRacesTheTimeout(t *testing.T) {
 		env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "succeeded"})
 	}, testTimeout)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderPlaced {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderPlaced {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ReleaseOrder", mock.Anything, mock.Anything)
@@ -231,7 +211,7 @@ func TestCheckoutChargeRetriesExhausted(t *testing.T) {
 	})
 	releaseWith(env, store.ReasonPaymentError)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.CancelReason != store.ReasonPaymentError {
+	if r := completed[CheckoutResult](t, env); r.CancelReason != store.ReasonPaymentError {
 		t.Fatalf("result %+v", r)
 	}
 	if calls != int(chargeOptions.RetryPolicy.MaximumAttempts) {
@@ -247,7 +227,7 @@ func TestCheckoutInvalidPaymentIsNotRetried(t *testing.T) {
 		Return(activities.ChargeResult{}, temporal.NewNonRetryableApplicationError("bad card", activities.ErrTypePaymentInvalid, nil)).Once()
 	releaseWith(env, store.ReasonPaymentError)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.CancelReason != store.ReasonPaymentError {
+	if r := completed[CheckoutResult](t, env); r.CancelReason != store.ReasonPaymentError {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -261,7 +241,7 @@ func TestCheckoutCompensationFailsOnceThenSucceeds(t *testing.T) {
 	env.OnActivity(a.ReleaseOrder, mock.Anything, mock.Anything).Return(store.ReleaseResult{}, errors.New("postgres: connection refused")).Once()
 	releaseWith(env, store.ReasonPaymentDeclined)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonPaymentDeclined {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonPaymentDeclined {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -293,7 +273,7 @@ func TestCheckoutPaidButCanceledMeanwhile(t *testing.T) {
 	voids(env, true)
 	env.OnActivity(a.ReleaseOrder, mock.Anything, mock.Anything).Return(store.ReleaseResult{Canceled: true, Status: store.OrderCanceled}, nil).Once()
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderCanceled {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -306,7 +286,7 @@ func TestCheckoutCancelBeforeCharge(t *testing.T) {
 	releaseWith(env, store.ReasonCanceledByAdmin)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCancel, CancelRequest{Reason: store.ReasonCanceledByAdmin}) }, 0)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.CancelReason != store.ReasonCanceledByAdmin {
+	if r := completed[CheckoutResult](t, env); r.CancelReason != store.ReasonCanceledByAdmin {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ChargePayment", mock.Anything, mock.Anything)
@@ -324,7 +304,7 @@ func TestCheckoutFalseSuccessSignalIsChecked(t *testing.T) {
 		env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "succeeded"})
 	}, time.Minute)
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.CancelReason != store.ReasonPaymentTimeout {
+	if r := completed[CheckoutResult](t, env); r.CancelReason != store.ReasonPaymentTimeout {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ConfirmOrder", mock.Anything, mock.Anything)
@@ -337,7 +317,7 @@ func TestCheckoutAlreadyCanceledReportsTheReason(t *testing.T) {
 	env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).
 		Return(store.ReserveResult{Status: store.OrderCanceled, CancelReason: store.ReasonOutOfStock}, nil).Once()
 	env.ExecuteWorkflow(Checkout, input())
-	if r := result(t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonOutOfStock {
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonOutOfStock {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ChargePayment", mock.Anything, mock.Anything)

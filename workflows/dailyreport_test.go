@@ -2,14 +2,11 @@ package workflows
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -21,9 +18,7 @@ var reportActs *activities.Reports
 
 func newDailyReportEnv(t *testing.T, startedAt time.Time) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	env.RegisterWorkflowWithOptions(DailyReport, workflow.RegisterOptions{Name: DailyReportWorkflowName})
 	env.RegisterActivity(&activities.Reports{})
 	// The report starts the day's seller digest; these tests are about the report, so the
@@ -33,21 +28,6 @@ func newDailyReportEnv(t *testing.T, startedAt time.Time) *testsuite.TestWorkflo
 	env.SetStartTime(startedAt)
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
-}
-
-func dailyReportResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) DailyReportResult {
-	t.Helper()
-	if !env.IsWorkflowCompleted() {
-		t.Fatal("workflow did not complete")
-	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow error: %v", err)
-	}
-	var r DailyReportResult
-	if err := env.GetWorkflowResult(&r); err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 // In a report zone east of UTC the Schedule fires at local 00:15, which is still the previous
@@ -74,7 +54,7 @@ func TestDailyReportNamesTheDayInTheReportZone(t *testing.T) {
 				return in.Date == tc.want
 			})).Return(activities.BuildDailyReportResult{Date: tc.want, Files: 2}, nil).Once()
 			env.ExecuteWorkflow(DailyReport, DailyReportInput{TimeZone: tc.zone})
-			if r := dailyReportResult(t, env); r.Date != tc.want {
+			if r := completed[DailyReportResult](t, env); r.Date != tc.want {
 				t.Fatalf("reported %s, want %s", r.Date, tc.want)
 			}
 		})
@@ -114,7 +94,7 @@ func TestDailyReportReportsTheDayBeforeTheScheduledTime(t *testing.T) {
 			env.OnActivity(reportActs.BuildDailyReport, mock.Anything, activities.BuildDailyReportInput{Date: "2026-11-20", GeneratedAt: scheduled}).
 				Return(activities.BuildDailyReportResult{Date: "2026-11-20", Files: 6, Rows: 40, Bytes: 9000}, nil).Once()
 			env.ExecuteWorkflow(DailyReport, DailyReportInput{})
-			r := dailyReportResult(t, env)
+			r := completed[DailyReportResult](t, env)
 			if r != (DailyReportResult{Date: "2026-11-20", Files: 6, Rows: 40, Bytes: 9000}) {
 				t.Fatalf("result %+v", r)
 			}
@@ -130,7 +110,7 @@ func TestDailyReportByHandReportsTheNamedDay(t *testing.T) {
 		return in.Date == "2026-10-03"
 	})).Return(activities.BuildDailyReportResult{Date: "2026-10-03", Files: 2}, nil).Once()
 	env.ExecuteWorkflow(DailyReport, DailyReportInput{Date: "2026-10-03"})
-	if r := dailyReportResult(t, env); r.Date != "2026-10-03" || r.Files != 2 {
+	if r := completed[DailyReportResult](t, env); r.Date != "2026-10-03" || r.Files != 2 {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -144,7 +124,7 @@ func TestDailyReportRetriesTheBuild(t *testing.T) {
 	env.OnActivity(reportActs.BuildDailyReport, mock.Anything, mock.Anything).
 		Return(activities.BuildDailyReportResult{Date: "2026-11-20", Files: 2}, nil).Once()
 	env.ExecuteWorkflow(DailyReport, DailyReportInput{})
-	if r := dailyReportResult(t, env); r.Date != "2026-11-20" {
+	if r := completed[DailyReportResult](t, env); r.Date != "2026-11-20" {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -152,9 +132,7 @@ func TestDailyReportRetriesTheBuild(t *testing.T) {
 // TestDailyReportStartsTheSellerDigest: once a day's report is published, that day's seller
 // digest starts with the configured batch size and concurrency.
 func TestDailyReportStartsTheSellerDigest(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	env.RegisterWorkflowWithOptions(DailyReport, workflow.RegisterOptions{Name: DailyReportWorkflowName})
 	env.RegisterActivity(&activities.Reports{})
 	env.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
@@ -162,7 +140,7 @@ func TestDailyReportStartsTheSellerDigest(t *testing.T) {
 	env.OnWorkflow(SellerDigestWorkflowName, mock.Anything, SellerDigestInput{Period: "2026-11-19", BatchSize: 200, Concurrency: 3}).
 		Return(SellerDigestResult{}, nil).Once()
 	env.ExecuteWorkflow(DailyReport, DailyReportInput{Date: "2026-11-19", DigestBatchSize: 200, DigestConcurrency: 3})
-	if r := dailyReportResult(t, env); r.Date != "2026-11-19" || r.Files != 3 {
+	if r := completed[DailyReportResult](t, env); r.Date != "2026-11-19" || r.Files != 3 {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertExpectations(t)

@@ -2,14 +2,11 @@ package workflows
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -25,9 +22,7 @@ const testBatch = "5f1c3b9e-0000-4000-8000-000000000001"
 // tests mock each activity's answer with OnActivity.
 func newIngestEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	env.RegisterWorkflowWithOptions(IngestBatch, workflow.RegisterOptions{Name: IngestBatchWorkflowName})
 	env.RegisterWorkflowWithOptions(IngestInbox, workflow.RegisterOptions{Name: IngestInboxWorkflowName})
 	env.RegisterActivity(&activities.Ingest{})

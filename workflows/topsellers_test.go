@@ -3,8 +3,6 @@ package workflows
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"reflect"
 	"testing"
 	"time"
@@ -12,7 +10,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/mocks"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -27,9 +24,7 @@ var topSellersActs *activities.TopSellers
 // newTopSellersEnv is a test environment for one TopSellers run that starts at startedAt.
 func newTopSellersEnv(t *testing.T, startedAt time.Time) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	env.RegisterWorkflowWithOptions(TopSellers, workflow.RegisterOptions{Name: TopSellersWorkflowName})
 	env.RegisterActivity(&activities.TopSellers{})
 	env.SetStartTime(startedAt)
@@ -41,21 +36,6 @@ func newTopSellersEnv(t *testing.T, startedAt time.Time) *testsuite.TestWorkflow
 func expectPublication(env *testsuite.TestWorkflowEnvironment, w ranking.Window) {
 	env.OnActivity(topSellersActs.PublishTopSellers, mock.Anything, activities.PublishInput{Window: w}).
 		Return(activities.PublishResult{Generation: ranking.Generation(w.To, w.To.Add(time.Minute)), Current: true, Categories: 3, Sellers: 2}, nil).Once()
-}
-
-func topSellersResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) TopSellersResult {
-	t.Helper()
-	if !env.IsWorkflowCompleted() {
-		t.Fatal("workflow did not complete")
-	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow error: %v", err)
-	}
-	var r TopSellersResult
-	if err := env.GetWorkflowResult(&r); err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 // The Schedule's run for 09:01 ranks the 24 hours up to 09:00, however late it starts, and a
@@ -80,7 +60,7 @@ func TestTopSellersRanksTheScheduledPeriod(t *testing.T) {
 			}
 			expectPublication(env, want)
 			env.ExecuteWorkflow(TopSellers, TopSellersInput{Window: 24 * time.Hour})
-			if r := topSellersResult(t, env); r.Window != want || !r.Current || r.Categories != 3 {
+			if r := completed[TopSellersResult](t, env); r.Window != want || !r.Current || r.Categories != 3 {
 				t.Errorf("result %+v, want window %+v published", r, want)
 			}
 		})
@@ -97,7 +77,7 @@ func TestTopSellersByHandRanksTheHourItNames(t *testing.T) {
 		w := ranking.Window{From: time.Date(2026, 11, 19, 9, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
 		expectPublication(env, w)
 		env.ExecuteWorkflow(TopSellers, TopSellersInput{Window: 48 * time.Hour})
-		if r := topSellersResult(t, env); r.Window != w {
+		if r := completed[TopSellersResult](t, env); r.Window != w {
 			t.Errorf("window %+v, want %+v", r.Window, w)
 		}
 	})
@@ -107,7 +87,7 @@ func TestTopSellersByHandRanksTheHourItNames(t *testing.T) {
 		w := ranking.Window{From: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
 		expectPublication(env, w)
 		env.ExecuteWorkflow(TopSellers, TopSellersInput{At: started.Truncate(time.Hour)})
-		if r := topSellersResult(t, env); r.Window != w {
+		if r := completed[TopSellersResult](t, env); r.Window != w {
 			t.Errorf("window %+v, want %+v", r.Window, w)
 		}
 	})
@@ -172,7 +152,7 @@ func TestTopSellersStartsTheRankChangeDigest(t *testing.T) {
 					return SellerDigestResult{}, nil
 				}).Maybe()
 			env.ExecuteWorkflow(TopSellers, TopSellersInput{Window: 24 * time.Hour, At: at, RankChangeThreshold: 5})
-			r := topSellersResult(t, env)
+			r := completed[TopSellersResult](t, env)
 			if r.RankChanges != alerts {
 				t.Errorf("result says %d rank changes, want %d", r.RankChanges, alerts)
 			}

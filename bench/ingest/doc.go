@@ -2,11 +2,10 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
+
+	"shopflow/bench/benchdoc"
 )
 
 const (
@@ -28,41 +27,5 @@ func doc(args []string) error {
 	if err != nil {
 		return err
 	}
-	block := docBegin + "\n" + strings.TrimRight(string(section), "\n") + "\n" + docEnd + "\n"
-	old, err := os.ReadFile(*file)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	text := string(old)
-	if text == "" {
-		text = "# Benchmarks\n\n"
-	}
-	if i := strings.Index(text, docBegin); i >= 0 {
-		j := strings.Index(text[i:], docEnd)
-		if j < 0 {
-			return fmt.Errorf("%s: the batch ingest section has a begin marker but no end marker", *file)
-		}
-		text = text[:i] + block + strings.TrimPrefix(text[i+j+len(docEnd):], "\n")
-	} else {
-		if !strings.HasSuffix(text, "\n\n") {
-			text = strings.TrimRight(text, "\n") + "\n\n"
-		}
-		text += block
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(*file), ".benchmarks-*.md")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(text); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), *file)
+	return benchdoc.Replace(*file, docBegin, docEnd, string(section))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -196,7 +197,7 @@ func readBounded(name string, max int64) ([]byte, error) {
 	if int64(len(data)) > max {
 		return nil, fmt.Errorf("larger than %d MiB: split it", max>>20)
 	}
-	if len(strings.TrimSpace(string(data))) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("the file is empty")
 	}
 	return data, nil
