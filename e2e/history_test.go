@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,6 +24,11 @@ func recording() bool {
 	return *recordHistories || os.Getenv("SHOPFLOW_RECORD_HISTORIES") == "1"
 }
 
+// checkoutHistories prefixes the names of the histories TestRecordHistories records. Recorded
+// files are never overwritten: after a versioned change to the saga, record its new shapes
+// beside the old ones by changing the prefix (e.g. "checkout_v2_").
+const checkoutHistories = "checkout_"
+
 // TestRecordHistories runs one saga down each path the checkout takes, plus a sweep, against the
 // real server, and writes their histories to workflows/testdata/<name>.json, where
 // workflows/replay_test.go replays them against the current workflow code. Run it after a
@@ -38,28 +45,28 @@ func TestRecordHistories(t *testing.T) {
 
 	placed := e.checkout(cust, checkoutOf(cardVisa, line{ProductID: product, Quantity: 2}))
 	wantOutcome(t, e.awaitSaga(placed.ID), store.OrderPlaced, "")
-	e.saveHistory("checkout_placed", workflows.CheckoutWorkflowID(placed.ID))
+	e.saveHistory(checkoutHistories+"placed", workflows.CheckoutWorkflowID(placed.ID))
 
 	declined := e.checkout(cust, checkoutOf(cardDeclined, line{ProductID: product, Quantity: 1}))
 	wantOutcome(t, e.awaitSaga(declined.ID), store.OrderCanceled, store.ReasonPaymentDeclined)
-	e.saveHistory("checkout_declined", workflows.CheckoutWorkflowID(declined.ID))
+	e.saveHistory(checkoutHistories+"declined", workflows.CheckoutWorkflowID(declined.ID))
 
 	scarce := e.newProduct(1, 9900)
 	short := e.checkout(cust, checkoutOf(cardVisa, line{ProductID: product, Quantity: 1}, line{ProductID: scarce, Quantity: 2}))
 	wantOutcome(t, e.awaitSaga(short.ID), store.OrderCanceled, store.ReasonOutOfStock)
-	e.saveHistory("checkout_out_of_stock", workflows.CheckoutWorkflowID(short.ID))
+	e.saveHistory(checkoutHistories+"out_of_stock", workflows.CheckoutWorkflowID(short.ID))
 
 	canceled := e.checkout(cust, checkoutOf(card3DS, line{ProductID: product, Quantity: 1}))
 	e.awaitStep(canceled.ID, workflows.StepAwaitingPayment)
 	e.cancelOrder(cust, canceled.ID)
 	wantOutcome(t, e.awaitSaga(canceled.ID), store.OrderCanceled, store.ReasonCanceledByUser)
-	e.saveHistory("checkout_canceled", workflows.CheckoutWorkflowID(canceled.ID))
+	e.saveHistory(checkoutHistories+"canceled", workflows.CheckoutWorkflowID(canceled.ID))
 
 	secured := e.checkout(cust, checkoutOf(card3DS, line{ProductID: product, Quantity: 1}))
 	e.awaitStep(secured.ID, workflows.StepAwaitingPayment)
 	e.completePayment(cust, e.order(cust, secured.ID).intentID(), true)
 	wantOutcome(t, e.awaitSaga(secured.ID), store.OrderPlaced, "")
-	e.saveHistory("checkout_3ds_completed", workflows.CheckoutWorkflowID(secured.ID))
+	e.saveHistory(checkoutHistories+"3ds_completed", workflows.CheckoutWorkflowID(secured.ID))
 
 	abandoned := e.abandonedOrder(cust, product, 1)
 	stranded := e.strandedOrder(cust, product, 1, cardVisa)
@@ -68,15 +75,15 @@ func TestRecordHistories(t *testing.T) {
 		t.Fatalf("sweep did %+v, want 1 released and 1 restarted (abandoned %s, stranded %s)", res, abandoned, stranded)
 	}
 	wantOutcome(t, e.awaitSaga(stranded), store.OrderPlaced, "")
-	e.saveHistory("checkout_sweep", sweepID)
-	e.saveHistory("checkout_terminated", workflows.CheckoutWorkflowID(abandoned))
-	e.saveHistory("checkout_restarted_by_sweep", workflows.CheckoutWorkflowID(stranded))
+	e.saveHistory(checkoutHistories+"sweep", sweepID)
+	e.saveHistory(checkoutHistories+"terminated", workflows.CheckoutWorkflowID(abandoned))
+	e.saveHistory(checkoutHistories+"restarted_by_sweep", workflows.CheckoutWorkflowID(stranded))
 
 	hurried := newEnv(t, withPaymentTimeout(2*time.Second))
 	hurriedCust := hurried.newCustomer()
 	timedOut := hurried.checkout(hurriedCust, checkoutOf(card3DS, line{ProductID: hurried.newProduct(2, 800), Quantity: 1}))
 	wantOutcome(t, hurried.awaitSaga(timedOut.ID), store.OrderCanceled, store.ReasonPaymentTimeout)
-	hurried.saveHistory("checkout_payment_timeout", workflows.CheckoutWorkflowID(timedOut.ID))
+	hurried.saveHistory(checkoutHistories+"payment_timeout", workflows.CheckoutWorkflowID(timedOut.ID))
 }
 
 // wantOutcome checks the saga took the path its history is recorded for. Recording checks no
@@ -116,8 +123,21 @@ func (e *env) saveHistory(name, workflowID string) {
 		e.t.Fatal(err)
 	}
 	out.WriteByte('\n')
+	// Never over a recorded history: it stands for executions that may still be running, and
+	// replaying it is what proves the current code can finish them.
 	path := filepath.Join(suite.root, "workflows", "testdata", name+".json")
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		e.t.Fatalf("%s is recorded already; histories are not re-recorded (record under a new name)", path)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := f.Write(out.Bytes()); err != nil {
+		f.Close()
+		e.t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Logf("recorded %s (%d events) to %s", workflowID, len(hist.Events), path)

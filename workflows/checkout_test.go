@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -321,4 +322,56 @@ func TestCheckoutAlreadyCanceledReportsTheReason(t *testing.T) {
 		t.Fatalf("result %+v", r)
 	}
 	env.AssertNotCalled(t, "ChargePayment", mock.Anything, mock.Anything)
+}
+
+// statusUpserts records the OrderStatus values a saga upserts, in order.
+func statusUpserts(env *testsuite.TestWorkflowEnvironment) *[]string {
+	var got []string
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		if v, ok := sa.GetKeyword(SearchOrderStatus); ok {
+			got = append(got, v)
+		}
+	}).Return(nil)
+	return &got
+}
+
+// Operators find sagas by OrderStatus in the Temporal UI: it moves to awaiting_payment once
+// stock is held and to the order's final status at the end.
+func TestCheckoutStatusUpserts(t *testing.T) {
+	placedDirectly := func(env *testsuite.TestWorkflowEnvironment) {
+		env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(reserved(), nil).Once()
+		env.OnActivity(a.ChargePayment, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
+		env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(*testsuite.TestWorkflowEnvironment)
+		want  []string
+	}{
+		{"placed", placedDirectly, []string{store.OrderAwaitingPayment, store.OrderPlaced}},
+		{"out of stock", func(env *testsuite.TestWorkflowEnvironment) {
+			env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(store.ReserveResult{Status: store.OrderPending, Short: []int64{7}}, nil).Once()
+			releaseWith(env, store.ReasonOutOfStock)
+		}, []string{store.OrderCanceled}},
+		{"after 3-D Secure", func(env *testsuite.TestWorkflowEnvironment) {
+			awaitingAction(env)
+			env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
+			env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
+			env.RegisterDelayedCallback(func() {
+				env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "succeeded"})
+			}, time.Minute)
+		}, []string{store.OrderAwaitingPayment, store.OrderPlaced}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newCheckoutEnv(t)
+			got := statusUpserts(env)
+			tc.setup(env)
+			env.ExecuteWorkflow(Checkout, input())
+			completed[CheckoutResult](t, env)
+			if !slices.Equal(*got, tc.want) {
+				t.Fatalf("OrderStatus upserts %q, want %q", *got, tc.want)
+			}
+		})
+	}
 }

@@ -32,6 +32,7 @@ type op func(ctx context.Context, client int, seq int64) (firstStage time.Durati
 // phaseResult is what one phase measured.
 type phaseResult struct {
 	Name        string
+	Round       int // 1-based; with --rounds N each phase runs N times, interleaved
 	Description string
 	Unit        string // what one op is: checkouts, workflows, orders
 	Window      time.Duration

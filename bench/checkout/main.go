@@ -33,6 +33,8 @@ type options struct {
 	Rate              float64
 	MaxInFlight       int
 	Phases            string
+	Rounds            int
+	DevServer         devServerTuning
 	Products          int
 	Customers         int
 	CheckoutVia       string
@@ -109,10 +111,21 @@ Flags:
 Examples:
   go run ./bench/checkout                                   # the documented run (about 3 minutes)
   go run ./bench/checkout --duration 10s --doc ''           # a quick look, no doc update
+  go run ./bench/checkout --phases bare-local,checkout --rounds 4 --duration 15s
+                                                            # the ratio from 4 interleaved rounds
   go run ./bench/checkout --phases checkout --pool-max-conns 16 --label pool16
 `)
 	}
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "measured `time` of each phase, after its warm-up")
+	fs.Func("sqlite-pragma", "extra SQLite `pragma` (key=value) for the dev server this run starts, beside journal_mode=wal and synchronous=1; repeatable", func(v string) error {
+		if k, _, ok := strings.Cut(v, "="); !ok || strings.TrimSpace(k) == "" {
+			return fmt.Errorf("want key=value, got %q", v)
+		}
+		o.DevServer.Pragmas = append(o.DevServer.Pragmas, v)
+		return nil
+	})
+	fs.StringVar(&o.DevServer.GOGC, "temporal-gogc", "", "GOGC of the dev server this run starts ('' = the Go default, 100)")
+	fs.IntVar(&o.Rounds, "rounds", 1, "run the phase list this many times, interleaved (bare, checkout, bare, checkout...), so a machine whose speed drifts weighs on every phase alike; targets use each phase's total over its rounds")
 	fs.DurationVar(&o.Warmup, "warmup", 5*time.Second, "warm-up `time` of each phase; ops ending in it are not counted")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "closed-loop clients per phase (each starts its next op when one ends)")
 	fs.Float64Var(&o.Rate, "rate", 0, "open loop instead: start this many ops per second whatever is in flight (0 = closed loop)")
@@ -151,6 +164,8 @@ Examples:
 	switch {
 	case o.Duration <= 0 || o.Warmup < 0:
 		return o, errors.New("--duration must be positive and --warmup not negative")
+	case o.Rounds < 1:
+		return o, errors.New("--rounds must be at least 1")
 	case o.Concurrency < 1:
 		return o, errors.New("--concurrency must be at least 1")
 	case o.Rate < 0 || o.MaxInFlight < 1:

@@ -39,7 +39,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	temporalAddress, ownServer, temporalPID := o.TemporalAddress, false, 0
 	if temporalAddress == "" {
 		fmt.Fprintf(stdout, "checkout bench: starting Temporal dev server (%s)\n", o.TemporalBin)
-		srv, err := startDevServer(ctx, o.TemporalBin, tmp, o.TemporalNamespace, o.TemporalWait)
+		srv, err := startDevServer(ctx, o.TemporalBin, tmp, o.TemporalNamespace, o.TemporalWait, o.DevServer)
 		if err != nil {
 			return err
 		}
@@ -124,23 +124,27 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	prof := &profiler{temporalPID: temporalPID, pool: a.pool, registry: a.registry, adminURL: o.DatabaseURL, dbName: db.name}
 	var results []*phaseResult
-	for _, name := range o.phases() {
-		if ctx.Err() != nil {
-			break
+	baseRunID := b.runID
+	for round := 1; round <= o.Rounds && ctx.Err() == nil; round++ {
+		b.runID = fmt.Sprintf("%s-%d", baseRunID, round) // workflow ids and idempotency keys stay unique
+		for _, name := range o.phases() {
+			if ctx.Err() != nil {
+				break
+			}
+			fn, desc, unit, cleanup, err := b.phase(ctx, name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "\n== %s (round %d of %d): %s\n", name, round, o.Rounds, desc)
+			r := runPhase(ctx, stdout, name, o.loadConfig(), prof, fn)
+			r.Description, r.Unit, r.Round = desc, unit, round
+			if cleanup != nil {
+				cleanup()
+			}
+			fmt.Fprintf(stdout, "  %s: %.1f %s/s, p50 %s, p95 %s, p99 %s, %d errors\n",
+				name, r.Throughput(), unit, ms(r.Latency.P50), ms(r.Latency.P95), ms(r.Latency.P99), r.Errors)
+			results = append(results, r)
 		}
-		fn, desc, unit, cleanup, err := b.phase(ctx, name)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "\n== %s: %s\n", name, desc)
-		r := runPhase(ctx, stdout, name, o.loadConfig(), prof, fn)
-		r.Description, r.Unit = desc, unit
-		if cleanup != nil {
-			cleanup()
-		}
-		fmt.Fprintf(stdout, "  %s: %.1f %s/s, p50 %s, p95 %s, p99 %s, %d errors\n",
-			name, r.Throughput(), unit, ms(r.Latency.P50), ms(r.Latency.P95), ms(r.Latency.P99), r.Errors)
-		results = append(results, r)
 	}
 	if ctx.Err() != nil {
 		return errors.New("interrupted; nothing recorded")

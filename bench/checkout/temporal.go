@@ -27,10 +27,26 @@ type devServer struct {
 	exited      chan struct{}
 }
 
+// devServerTuning is what the benchmark can change in the dev server: extra SQLite pragmas
+// (beside journal_mode=wal and synchronous=1) and the Go runtime's GOGC.
+type devServerTuning struct {
+	Pragmas []string // key=value
+	GOGC    string   // "" keeps the runtime's default
+}
+
+func (t devServerTuning) String() string {
+	parts := append([]string{"journal_mode=wal", "synchronous=1"}, t.Pragmas...)
+	s := "SQLite " + strings.Join(parts, ", ")
+	if t.GOGC != "" {
+		s += ", GOGC=" + t.GOGC
+	}
+	return s
+}
+
 // startDevServer starts bin/temporal server start-dev on spare 127.0.0.1 ports with a fresh
 // SQLite file in dir, in its own process group (a Ctrl-C at the terminal reaches only the
 // benchmark, which then stops the server itself), and waits until its namespace answers.
-func startDevServer(ctx context.Context, binary, dir, namespace string, wait time.Duration) (*devServer, error) {
+func startDevServer(ctx context.Context, binary, dir, namespace string, wait time.Duration, tuning devServerTuning) (*devServer, error) {
 	ports, err := sparePorts(3)
 	if err != nil {
 		return nil, err
@@ -50,6 +66,9 @@ func startDevServer(ctx context.Context, binary, dir, namespace string, wait tim
 		"--search-attribute", "OrderId=Keyword", "--search-attribute", "CustomerId=Keyword",
 		"--search-attribute", "OrderStatus=Keyword",
 	}
+	for _, p := range tuning.Pragmas {
+		args = append(args, "--sqlite-pragma", p)
+	}
 	if namespace != "default" {
 		args = append(args, "--namespace", namespace)
 	}
@@ -60,6 +79,9 @@ func startDevServer(ctx context.Context, binary, dir, namespace string, wait tim
 	defer logFile.Close() // the child has its own descriptor
 	s.cmd = exec.Command(binary, args...)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	if tuning.GOGC != "" {
+		s.cmd.Env = append(os.Environ(), "GOGC="+tuning.GOGC)
+	}
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", binary, err)
