@@ -166,6 +166,8 @@ Examples:
 		return o, errors.New("--duration must be positive and --warmup not negative")
 	case o.Rounds < 1:
 		return o, errors.New("--rounds must be at least 1")
+	case o.TemporalAddress != "" && (len(o.DevServer.Pragmas) > 0 || o.DevServer.GOGC != ""):
+		return o, errors.New("--sqlite-pragma and --temporal-gogc tune the dev server this run starts; with --temporal-address it starts none")
 	case o.Concurrency < 1:
 		return o, errors.New("--concurrency must be at least 1")
 	case o.Rate < 0 || o.MaxInFlight < 1:
