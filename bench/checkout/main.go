@@ -124,6 +124,13 @@ Examples:
 		o.DevServer.Pragmas = append(o.DevServer.Pragmas, v)
 		return nil
 	})
+	fs.Func("dynamic-config", "a dynamic config `key=value` (value in JSON) for the dev server this run starts; repeatable", func(v string) error {
+		if k, _, ok := strings.Cut(v, "="); !ok || strings.TrimSpace(k) == "" {
+			return fmt.Errorf("want key=value, got %q", v)
+		}
+		o.DevServer.DynamicConfig = append(o.DevServer.DynamicConfig, v)
+		return nil
+	})
 	fs.StringVar(&o.DevServer.GOGC, "temporal-gogc", "", "GOGC of the dev server this run starts ('' = the Go default, 100)")
 	fs.IntVar(&o.Rounds, "rounds", 1, "run the phase list this many times, interleaved (bare, checkout, bare, checkout...), so a machine whose speed drifts weighs on every phase alike; targets use each phase's total over its rounds")
 	fs.DurationVar(&o.Warmup, "warmup", 5*time.Second, "warm-up `time` of each phase; ops ending in it are not counted")
@@ -166,8 +173,8 @@ Examples:
 		return o, errors.New("--duration must be positive and --warmup not negative")
 	case o.Rounds < 1:
 		return o, errors.New("--rounds must be at least 1")
-	case o.TemporalAddress != "" && (len(o.DevServer.Pragmas) > 0 || o.DevServer.GOGC != ""):
-		return o, errors.New("--sqlite-pragma and --temporal-gogc tune the dev server this run starts; with --temporal-address it starts none")
+	case o.TemporalAddress != "" && (len(o.DevServer.Pragmas) > 0 || o.DevServer.GOGC != "" || len(o.DevServer.DynamicConfig) > 0):
+		return o, errors.New("--sqlite-pragma, --dynamic-config and --temporal-gogc tune the dev server this run starts; with --temporal-address it starts none")
 	case o.Concurrency < 1:
 		return o, errors.New("--concurrency must be at least 1")
 	case o.Rate < 0 || o.MaxInFlight < 1:

@@ -32,6 +32,8 @@ type devServer struct {
 type devServerTuning struct {
 	Pragmas []string // key=value
 	GOGC    string   // "" keeps the runtime's default
+	// DynamicConfig are --dynamic-config-value settings (key=value, value in JSON).
+	DynamicConfig []string
 }
 
 func (t devServerTuning) String() string {
@@ -39,6 +41,9 @@ func (t devServerTuning) String() string {
 	s := "SQLite " + strings.Join(parts, ", ")
 	if t.GOGC != "" {
 		s += ", GOGC=" + t.GOGC
+	}
+	for _, d := range t.DynamicConfig {
+		s += ", " + d
 	}
 	return s
 }
@@ -68,6 +73,9 @@ func startDevServer(ctx context.Context, binary, dir, namespace string, wait tim
 	}
 	for _, p := range tuning.Pragmas {
 		args = append(args, "--sqlite-pragma", p)
+	}
+	for _, d := range tuning.DynamicConfig {
+		args = append(args, "--dynamic-config-value", d)
 	}
 	if namespace != "default" {
 		args = append(args, "--namespace", namespace)
