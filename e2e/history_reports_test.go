@@ -1,18 +1,13 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"shopflow/ingest"
 	"shopflow/report"
@@ -100,19 +95,8 @@ func (e *env) saveRunHistory(name, workflowID, runID string) enums.EventType {
 	if n := len(hist.Events); n == 0 || !closing(hist.Events[n-1].GetEventType()) {
 		e.t.Fatalf("history of %s (run %s) does not end with the workflow closing", workflowID, runID)
 	}
-	compact, err := protojson.Marshal(hist)
-	if err != nil {
-		e.t.Fatal(err)
+	if path, ok := writeHistory(e.t, name, hist); ok {
+		e.t.Logf("recorded %s run %s (%d events) to %s", workflowID, runID, len(hist.Events), path)
 	}
-	var out bytes.Buffer // re-indented, as saveHistory does, so re-recording is diffable
-	if err := json.Indent(&out, compact, "", "  "); err != nil {
-		e.t.Fatal(err)
-	}
-	out.WriteByte('\n')
-	path := filepath.Join(suite.root, "workflows", "testdata", name+".json")
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Logf("recorded %s run %s (%d events) to %s", workflowID, runID, len(hist.Events), path)
 	return hist.Events[len(hist.Events)-1].GetEventType()
 }

@@ -25,8 +25,8 @@ func recording() bool {
 }
 
 // checkoutHistories prefixes the names of the histories TestRecordHistories records. Recorded
-// files are never overwritten: after a versioned change to the saga, record its new shapes
-// beside the old ones by changing the prefix (e.g. "checkout_v2_").
+// files are never overwritten (writeHistory): after a versioned change to the saga, record its
+// new shapes beside the old ones by changing the prefix (e.g. "checkout_v2_").
 const checkoutHistories = "checkout_"
 
 // TestRecordHistories runs one saga down each path the checkout takes, plus a sweep, against the
@@ -113,34 +113,45 @@ func (e *env) saveHistory(name, workflowID string) {
 	if n := len(hist.Events); n == 0 || !closing(hist.Events[n-1].GetEventType()) {
 		e.t.Fatalf("history of %s does not end with the workflow closing", workflowID)
 	}
+	if path, ok := writeHistory(e.t, name, hist); ok {
+		e.t.Logf("recorded %s (%d events) to %s", workflowID, len(hist.Events), path)
+	}
+}
+
+// writeHistory writes a history to workflows/testdata/<name>.json, as protojson re-indented
+// (protojson varies its whitespace from run to run) so that it reads well in review. It never
+// writes over a recorded history, which stands for executions that may still be running:
+// replaying it is what proves the current code can finish them. An existing file is kept and
+// reported (ok false); record a changed shape under a new name.
+func writeHistory(t *testing.T, name string, hist *historypb.History) (path string, ok bool) {
+	t.Helper()
 	compact, err := protojson.Marshal(hist)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	// protojson varies its whitespace from run to run; re-indenting makes re-recording diffable.
 	var out bytes.Buffer
 	if err := json.Indent(&out, compact, "", "  "); err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	out.WriteByte('\n')
-	// Never over a recorded history: it stands for executions that may still be running, and
-	// replaying it is what proves the current code can finish them.
-	path := filepath.Join(suite.root, "workflows", "testdata", name+".json")
+	path = filepath.Join(suite.root, "workflows", "testdata", name+".json")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
-		e.t.Fatalf("%s is recorded already; histories are not re-recorded (record under a new name)", path)
+		t.Logf("kept %s: recorded already, histories are never re-recorded (record a new shape under a new name)", path)
+		return path, false
 	}
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	if _, err := f.Write(out.Bytes()); err != nil {
-		f.Close()
-		e.t.Fatal(err)
+	_, err = f.Write(out.Bytes())
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		e.t.Fatal(err)
+	if err != nil {
+		os.Remove(path) // a partial file would be replayed, and would block the next recording
+		t.Fatalf("write %s: %v", path, err)
 	}
-	e.t.Logf("recorded %s (%d events) to %s", workflowID, len(hist.Events), path)
+	return path, true
 }
 
 func closing(t enums.EventType) bool {

@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -111,15 +112,19 @@ Flags:
 Examples:
   go run ./bench/checkout                                   # the documented run (about 3 minutes)
   go run ./bench/checkout --duration 10s --doc ''           # a quick look, no doc update
-  go run ./bench/checkout --phases bare-local,checkout --rounds 4 --duration 15s
+  go run ./bench/checkout --phases bare-local,checkout --rounds 4 --duration 15s --doc ''
                                                             # the ratio from 4 interleaved rounds
   go run ./bench/checkout --phases checkout --pool-max-conns 16 --label pool16
 `)
 	}
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "measured `time` of each phase, after its warm-up")
 	fs.Func("sqlite-pragma", "extra SQLite `pragma` (key=value) for the dev server this run starts, beside journal_mode=wal and synchronous=1; repeatable", func(v string) error {
-		if k, _, ok := strings.Cut(v, "="); !ok || strings.TrimSpace(k) == "" {
+		k, _, ok := strings.Cut(v, "=")
+		switch k = strings.ToLower(strings.TrimSpace(k)); {
+		case !ok || k == "":
 			return fmt.Errorf("want key=value, got %q", v)
+		case k == "journal_mode" || k == "synchronous":
+			return fmt.Errorf("%s is set already (journal_mode=wal, synchronous=1), as make dev sets it", k)
 		}
 		o.DevServer.Pragmas = append(o.DevServer.Pragmas, v)
 		return nil
@@ -131,8 +136,8 @@ Examples:
 		o.DevServer.DynamicConfig = append(o.DevServer.DynamicConfig, v)
 		return nil
 	})
-	fs.StringVar(&o.DevServer.GOGC, "temporal-gogc", "", "GOGC of the dev server this run starts ('' = the Go default, 100)")
-	fs.IntVar(&o.Rounds, "rounds", 1, "run the phase list this many times, interleaved (bare, checkout, bare, checkout...), so a machine whose speed drifts weighs on every phase alike; targets use each phase's total over its rounds")
+	fs.StringVar(&o.DevServer.GOGC, "temporal-gogc", "", "GOGC of the dev server this run starts: a percentage or off ('' = inherited from this environment)")
+	fs.IntVar(&o.Rounds, "rounds", 1, "run the phase list this many times, interleaved (bare, checkout, bare, checkout...), so a machine whose speed drifts weighs on every phase alike; the ratio uses each phase's total over its rounds, checkouts/s the slowest round, p95 the worst round")
 	fs.DurationVar(&o.Warmup, "warmup", 5*time.Second, "warm-up `time` of each phase; ops ending in it are not counted")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "closed-loop clients per phase (each starts its next op when one ends)")
 	fs.Float64Var(&o.Rate, "rate", 0, "open loop instead: start this many ops per second whatever is in flight (0 = closed loop)")
@@ -173,6 +178,8 @@ Examples:
 		return o, errors.New("--duration must be positive and --warmup not negative")
 	case o.Rounds < 1:
 		return o, errors.New("--rounds must be at least 1")
+	case o.DevServer.GOGC != "" && o.DevServer.GOGC != "off" && !isPercent(o.DevServer.GOGC):
+		return o, fmt.Errorf("--temporal-gogc must be a percentage or off, not %q", o.DevServer.GOGC)
 	case o.TemporalAddress != "" && (len(o.DevServer.Pragmas) > 0 || o.DevServer.GOGC != "" || len(o.DevServer.DynamicConfig) > 0):
 		return o, errors.New("--sqlite-pragma, --dynamic-config and --temporal-gogc tune the dev server this run starts; with --temporal-address it starts none")
 	case o.Concurrency < 1:
@@ -261,4 +268,9 @@ func describeMachine(temporalBin string) machine {
 		}
 	}
 	return m
+}
+
+func isPercent(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n > 0
 }

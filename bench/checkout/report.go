@@ -28,8 +28,9 @@ type report struct {
 	OrderCounts  map[string]int
 }
 
-// result is the named phase over all its rounds: ops and windows summed, latency the worst
-// round's (rounds keep no raw latencies to merge), nil if it did not run.
+// result is the named phase over all its rounds, for the verdicts: ops, errors and windows
+// summed, N summed and P95, P99 and Max the worst round's (rounds keep no raw latencies to
+// merge); the other fields are the first round's. Nil if the phase did not run.
 func (r *report) result(name string) *phaseResult {
 	var all *phaseResult
 	for _, p := range r.Results {
@@ -45,7 +46,6 @@ func (r *report) result(name string) *phaseResult {
 		all.Completed += p.Completed
 		all.Errors += p.Errors
 		all.Latency.N += p.Latency.N
-		all.Latency.P50 = max(all.Latency.P50, p.Latency.P50)
 		all.Latency.P95 = max(all.Latency.P95, p.Latency.P95)
 		all.Latency.P99 = max(all.Latency.P99, p.Latency.P99)
 		all.Latency.Max = max(all.Latency.Max, p.Latency.Max)
@@ -61,7 +61,19 @@ func (r *report) label(p *phaseResult) string {
 	return p.Name
 }
 
-// roundRatios is checkout / bare-local per round, for runs of several rounds.
+// slowest is the named phase's lowest throughput over its rounds: "sustained" means every round.
+func (r *report) slowest(name string) float64 {
+	lowest := -1.0
+	for _, p := range r.Results {
+		if p.Name == name && (lowest < 0 || p.Throughput() < lowest) {
+			lowest = p.Throughput()
+		}
+	}
+	return lowest
+}
+
+// roundRatios is checkout / bare-local per round ("-" for a round without both), for runs of
+// several rounds.
 func (r *report) roundRatios() []string {
 	var out []string
 	for round := 1; round <= r.Options.Rounds; round++ {
@@ -76,6 +88,8 @@ func (r *report) roundRatios() []string {
 		}
 		if co != nil && bare != nil && bare.Throughput() > 0 {
 			out = append(out, fmt.Sprintf("%.2f", co.Throughput()/bare.Throughput()))
+		} else {
+			out = append(out, "-")
 		}
 	}
 	return out
@@ -134,7 +148,12 @@ func (r *report) Markdown() string {
 			fmt.Fprintf(&b, "| checkout / bare local-activity workflow >= %.1f | %.2f (%.1f / %.1f) | %s |\n",
 				targetRatio, ratio, co.Throughput(), bare.Throughput(), yesNo(ratio >= targetRatio))
 		}
-		fmt.Fprintf(&b, "| checkouts/s >= %d sustained | %.1f/s | %s |\n", targetThroughput, co.Throughput(), yesNo(co.Throughput() >= targetThroughput && co.Errors == 0))
+		if o.Rounds > 1 {
+			slow := r.slowest("checkout")
+			fmt.Fprintf(&b, "| checkouts/s >= %d sustained (slowest round) | %.1f/s (all rounds %.1f/s) | %s |\n", targetThroughput, slow, co.Throughput(), yesNo(slow >= targetThroughput && co.Errors == 0))
+		} else {
+			fmt.Fprintf(&b, "| checkouts/s >= %d sustained | %.1f/s | %s |\n", targetThroughput, co.Throughput(), yesNo(co.Throughput() >= targetThroughput && co.Errors == 0))
+		}
 		fmt.Fprintf(&b, "| checkout p95 < %s%s | %s | %s |\n", targetP95, worstRound(o.Rounds), ms(co.Latency.P95), yesNo(co.Latency.N > 0 && co.Latency.P95 < targetP95))
 		if rs := r.roundRatios(); len(rs) > 1 {
 			fmt.Fprintf(&b, "| (per round) checkout / bare local-activity workflow | %s | - |\n", strings.Join(rs, ", "))

@@ -34,7 +34,11 @@ func TestReportCombinesRounds(t *testing.T) {
 		t.Error("a phase that did not run has a result")
 	}
 	md := r.Markdown()
-	for _, want := range []string{"| checkout (round 2) |", "0.58 (64.0 / 110.0)", "0.50, 0.65", "(worst round) | 900 ms"} {
+	if got := r.slowest("checkout"); got != 50 {
+		t.Errorf("slowest checkout round %.1f/s, want 50.0 (round 1)", got)
+	}
+	for _, want := range []string{"| checkout (round 2) |", "0.58 (64.0 / 110.0)", "0.50, 0.65", "(worst round) | 900 ms",
+		"(slowest round) | 50.0/s (all rounds 64.0/s)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}
