@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -270,8 +269,7 @@ func TestSellerDigestRankChangeKind(t *testing.T) {
 	}
 	f.mu.Unlock()
 
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	env.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
 	env.ExecuteWorkflow(SellerDigest, SellerDigestInput{Kind: activities.DigestRankChange})
 	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "period") {

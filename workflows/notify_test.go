@@ -6,15 +6,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/mock"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"shopflow/activities"
 )
 
 func TestDeliverOutboxDrainsInBatches(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	var a *activities.Notify
 	env.OnActivity(a.DeliverOutbox, mock.Anything, activities.DeliverOutboxInput{AfterID: 0, Limit: 2}).
 		Return(activities.DeliverOutboxResult{Items: 2, LastID: 7, Sent: 2}, nil).Once()
@@ -23,13 +21,7 @@ func TestDeliverOutboxDrainsInBatches(t *testing.T) {
 	env.OnActivity(a.DeliverFiles, mock.Anything, activities.DeliverFilesInput{Limit: 5}).
 		Return(activities.DeliverFilesResult{Files: 1, Rows: 3}, nil).Once()
 	env.ExecuteWorkflow(DeliverOutbox, DeliverOutboxInput{BatchSize: 2})
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var res DeliverOutboxResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := completed[DeliverOutboxResult](t, env)
 	if res.Sent != 2 || res.Retry != 1 || res.Files != 1 {
 		t.Fatalf("result %+v", res)
 	}
@@ -40,8 +32,7 @@ func TestDeliverOutboxDrainsInBatches(t *testing.T) {
 // workflow drain again before it finishes; pushes received together need one more drain, not
 // one each.
 func TestDeliverOutboxDrainsAgainWhenPushedMeanwhile(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	var a *activities.Notify
 	drains := 0
 	env.OnActivity(a.DeliverOutbox, mock.Anything, mock.Anything).Return(
@@ -56,13 +47,7 @@ func TestDeliverOutboxDrainsAgainWhenPushedMeanwhile(t *testing.T) {
 		})
 	env.OnActivity(a.DeliverFiles, mock.Anything, mock.Anything).Return(activities.DeliverFilesResult{}, nil).Times(2)
 	env.ExecuteWorkflow(DeliverOutbox, DeliverOutboxInput{BatchSize: 2})
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var res DeliverOutboxResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := completed[DeliverOutboxResult](t, env)
 	env.AssertExpectations(t)
 	if drains != 2 || res.Sent != 2 {
 		t.Fatalf("%d drains, result %+v; want 2 drains", drains, res)
@@ -71,8 +56,7 @@ func TestDeliverOutboxDrainsAgainWhenPushedMeanwhile(t *testing.T) {
 
 // A push workflow kept busy continues as new rather than growing its history without end.
 func TestDeliverOutboxContinuesAsNewWhenAlwaysPushed(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	var a *activities.Notify
 	drains := 0
 	env.OnActivity(a.DeliverOutbox, mock.Anything, mock.Anything).Return(
@@ -100,8 +84,7 @@ func TestDeliverOutboxContinuesAsNewWhenAlwaysPushed(t *testing.T) {
 // A push that arrives while the files are delivered (the round's last step) is read before the
 // run completes and answered by one more round.
 func TestDeliverOutboxDrainsAgainWhenPushedDuringFiles(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv()
 	var a *activities.Notify
 	drains, files := 0, 0
 	env.OnActivity(a.DeliverOutbox, mock.Anything, mock.Anything).Return(
@@ -118,9 +101,7 @@ func TestDeliverOutboxDrainsAgainWhenPushedDuringFiles(t *testing.T) {
 			return activities.DeliverFilesResult{}, nil
 		})
 	env.ExecuteWorkflow(DeliverOutbox, DeliverOutboxInput{})
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
+	completed[DeliverOutboxResult](t, env)
 	if drains != 2 || files != 2 {
 		t.Fatalf("%d drains, %d file deliveries; want 2 rounds", drains, files)
 	}
