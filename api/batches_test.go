@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"shopflow/api"
 	"shopflow/config"
 	"shopflow/ingest"
@@ -62,14 +60,7 @@ func newBatchEnv(t *testing.T) *batchEnv {
 	dir := t.TempDir()
 	e := newEnv(t, func(c *config.Config) { c.IngestDir = dir })
 	fake := &fakeBatchIngests{}
-	d := e.Server.Deps
-	d.Batches = fake
-	d.Registry = prometheus.NewRegistry()
-	srv, err := api.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Server = srv
+	e = e.rebuilt(t, func(d *api.Deps) { d.Batches = fake })
 	be := &batchEnv{testEnv: e, ingests: fake, dir: dir}
 	seller := e.newSeller()
 	ctx := context.Background()

@@ -26,9 +26,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"shopflow/api"
+	"shopflow/app"
 	"shopflow/auth"
 	"shopflow/config"
-	"shopflow/payment"
 	"shopflow/store"
 	"shopflow/store/storetest"
 	"shopflow/workflows"
@@ -44,6 +44,7 @@ func TestMain(m *testing.M) {
 // testEnv is one API over its own fresh database and its own Redis key prefix.
 type testEnv struct {
 	t      testing.TB
+	app    *app.App
 	Server *api.Server
 	Store  *store.Store
 	Redis  *redis.Client
@@ -113,60 +114,62 @@ type envOption func(*config.Config)
 
 func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
-	pool := storetest.NewPool(t)
 	redisURL := os.Getenv("SHOPFLOW_TEST_REDIS_URL")
 	if redisURL == "" {
 		redisURL = "redis://127.0.0.1:6379/0"
 	}
-	ropt, err := redis.ParseURL(redisURL)
-	if err != nil {
-		t.Fatalf("SHOPFLOW_TEST_REDIS_URL: %v", err)
-	}
-	rdb := redis.NewClient(ropt)
-	t.Cleanup(func() { rdb.Close() })
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("redis at %s: %v", redisURL, err)
-	}
-	cfg, err := config.Load([]string{"SHOPFLOW_JWT_SECRET=test-secret-test-secret-test-secret!", "SHOPFLOW_BCRYPT_COST=4"})
+	cfg, err := config.Load([]string{"SHOPFLOW_JWT_SECRET=test-secret-test-secret-test-secret!", "SHOPFLOW_BCRYPT_COST=4",
+		"SHOPFLOW_DATABASE_URL=" + storetest.NewDatabase(t), "SHOPFLOW_REDIS_URL=" + redisURL,
+		"SHOPFLOW_REDIS_PREFIX=test:" + randHex(6) + ":", "SHOPFLOW_DEV_ENDPOINTS=true",
+		"SHOPFLOW_REPORTS_DIR=" + t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.RedisPrefix = "test:" + randHex(6) + ":"
 	for _, o := range opts {
 		o(&cfg)
-	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys, _ := rdb.Keys(ctx, cfg.RedisPrefix+"*").Result()
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
-	st := store.New(pool)
-	tokens := &auth.Tokens{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, TTL: cfg.JWTTTL}
-	pw, err := auth.NewPasswords(cfg.BcryptCost)
-	if err != nil {
-		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	a, err := app.Open(context.Background(), cfg, app.Options{Logger: logger, NoTemporal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	if err := a.Redis.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("redis at %s: %v", redisURL, err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, _ := a.Redis.Keys(ctx, cfg.RedisPrefix+"*").Result()
+		if len(keys) > 0 {
+			a.Redis.Del(ctx, keys...)
+		}
+	})
 	sagas := &fakeSagas{}
-	srv, err := api.New(api.Deps{
-		Config: cfg, Store: st, Redis: rdb, Tokens: tokens, Passwords: pw, Logger: logger,
-		Checkouts: sagas,
-		Sandbox:   &payment.Sandbox{Pool: pool},
-		Registry:  prometheus.NewRegistry(),
-		Checks: []api.Check{
-			{Name: "postgres", Probe: st.Ping},
-			{Name: "redis", Probe: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
-		},
+	srv, err := a.API(func(d *api.Deps) { d.Checkouts = sagas })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, app: a, Server: srv, Store: a.Store, Redis: a.Redis, Tokens: a.Tokens, Config: cfg, Sagas: sagas}
+}
+
+// rebuilt is e's API built anew (a new process: nothing cached, fresh metrics) with adjust
+// applied to its dependencies, for t.
+func (e *testEnv) rebuilt(t testing.TB, adjust func(*api.Deps)) *testEnv {
+	t.Helper()
+	srv, err := e.app.API(func(d *api.Deps) {
+		*d = e.Server.Deps
+		d.Registry = prometheus.NewRegistry()
+		adjust(d)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, Server: srv, Store: st, Redis: rdb, Tokens: tokens, Config: cfg, Sagas: sagas}
+	c := *e
+	c.t, c.Server, c.Redis = t, srv, srv.Redis
+	return &c
 }
 
 // response is a recorded response.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"shopflow/api"
@@ -662,20 +661,13 @@ func specDeadRedisEnv(e *testEnv, t testing.TB) *testEnv {
 	t.Helper()
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 300 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { dead.Close() })
-	d := e.Server.Deps
-	d.Redis = dead
-	d.Registry = prometheus.NewRegistry()
-	d.Checks = []api.Check{
-		{Name: "postgres", Probe: e.Store.Ping},
-		{Name: "redis", Probe: func(ctx context.Context) error { return dead.Ping(ctx).Err() }},
-	}
-	srv, err := api.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := *e
-	c.t, c.Server, c.Redis = t, srv, dead
-	return &c
+	return e.rebuilt(t, func(d *api.Deps) {
+		d.Redis = dead
+		d.Checks = []api.Check{
+			{Name: "postgres", Probe: e.Store.Ping},
+			{Name: "redis", Probe: func(ctx context.Context) error { return dead.Ping(ctx).Err() }},
+		}
+	})
 }
 
 // specValidateResponse runs the harness's validation on a made-up response.

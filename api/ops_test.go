@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"shopflow/api"
 )
 
@@ -29,13 +27,9 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatalf("readyz = %+v", ready)
 	}
 
-	down := e.Server.Deps
-	down.Registry = prometheus.NewRegistry()
-	down.Checks = append(down.Checks, api.Check{Name: "temporal", Probe: func(context.Context) error { return errors.New("connection refused") }})
-	srv, err := api.New(down)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := e.rebuilt(t, func(d *api.Deps) {
+		d.Checks = append(d.Checks, api.Check{Name: "temporal", Probe: func(context.Context) error { return errors.New("connection refused") }})
+	}).Server
 	rec := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"temporal":{"status":"down","error":"connection refused"}`) {
@@ -98,13 +92,7 @@ func TestInternalErrorsAreNotLeaked(t *testing.T) {
 	e := newEnv(t)
 	c := e.newCustomer()
 	var logs strings.Builder
-	deps := e.Server.Deps
-	deps.Registry = prometheus.NewRegistry()
-	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	srv, err := api.New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := e.rebuilt(t, func(d *api.Deps) { d.Logger = slog.New(slog.NewTextHandler(&logs, nil)) }).Server
 	if _, err := e.Store.Pool.Exec(t.Context(), `ALTER TABLE users RENAME TO users_gone`); err != nil {
 		t.Fatal(err)
 	}
@@ -136,13 +124,9 @@ func TestAccessLogQuietsHotReadsButNotTheirErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
-	deps := e.Server.Deps
-	deps.Registry = prometheus.NewRegistry()
-	deps.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv, err := api.New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := e.rebuilt(t, func(d *api.Deps) {
+		d.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}).Server
 	serve := func(path string) int {
 		rec := httptest.NewRecorder()
 		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"shopflow/api"
 	"shopflow/report"
@@ -68,16 +67,7 @@ func newReportsEnv(t *testing.T) *reportsEnv {
 		t.Fatal(err)
 	}
 	r.manifest = m
-	deps := e.Server.Deps
-	deps.Reports, deps.ReportFiles = r.jobs, r.files
-	deps.Registry = prometheus.NewRegistry()
-	srv, err := api.New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	own := *e
-	own.Server = srv
-	r.testEnv = &own
+	r.testEnv = e.rebuilt(t, func(d *api.Deps) { d.Reports, d.ReportFiles = r.jobs, r.files })
 	return r
 }
 

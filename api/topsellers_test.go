@@ -20,7 +20,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"shopflow/api"
@@ -460,15 +459,7 @@ func tsWantCacheControl(t *testing.T, res response, now time.Time) {
 // tsRestarted is e's API as a new process would serve it: nothing cached.
 func tsRestarted(e *testEnv, t testing.TB) *testEnv {
 	t.Helper()
-	d := e.Server.Deps
-	d.Registry = prometheus.NewRegistry()
-	srv, err := api.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := *e
-	c.t, c.Server = t, srv
-	return &c
+	return e.rebuilt(t, func(*api.Deps) {})
 }
 
 // tsDeadRedis is e's API with Redis unreachable.
@@ -476,31 +467,13 @@ func tsDeadRedis(e *testEnv, t testing.TB) *testEnv {
 	t.Helper()
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 300 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { dead.Close() })
-	d := e.Server.Deps
-	d.Redis = dead
-	d.Registry = prometheus.NewRegistry()
-	srv, err := api.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := *e
-	c.t, c.Server, c.Redis = t, srv, dead
-	return &c
+	return e.rebuilt(t, func(d *api.Deps) { d.Redis = dead })
 }
 
 // tsWithJobs is e's API with jobs behind POST /admin/jobs/top-sellers.
 func tsWithJobs(e *testEnv, t testing.TB, jobs api.Jobs) *testEnv {
 	t.Helper()
-	d := e.Server.Deps
-	d.Jobs = jobs
-	d.Registry = prometheus.NewRegistry()
-	srv, err := api.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := *e
-	c.t, c.Server = t, srv
-	return &c
+	return e.rebuilt(t, func(d *api.Deps) { d.Jobs = jobs })
 }
 
 // tsSpec is api/openapi.yaml with this feature's additions (docs/openapi/topsellers.yaml)

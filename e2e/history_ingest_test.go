@@ -39,11 +39,11 @@ func TestRecordIngestHistories(t *testing.T) {
 	}
 	ie.saveHistory("ingest_batch", workflows.IngestWorkflowID(id))
 
-	if err := os.MkdirAll(ie.icfg.IngestInbox, 0o750); err != nil {
+	if err := os.MkdirAll(ie.cfg.IngestInbox, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	dropped, _ := ie.orderFile(50, rand.Int64N(1<<40))
-	p := filepath.Join(ie.icfg.IngestInbox, "dropped.csv")
+	p := filepath.Join(ie.cfg.IngestInbox, "dropped.csv")
 	if err := os.WriteFile(p, dropped, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestRecordIngestHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	inboxID := "inbox-" + randHex(4)
-	run, err := ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: inboxID, TaskQueue: ie.icfg.TaskQueue},
+	run, err := ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: inboxID, TaskQueue: ie.cfg.TaskQueue},
 		workflows.IngestInboxWorkflowName, workflows.IngestInboxInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -71,10 +71,9 @@ func TestRecordTopSellersHistory(t *testing.T) {
 	if !recording() {
 		t.Skip("records histories only with -record-histories or SHOPFLOW_RECORD_HISTORIES=1")
 	}
-	e := newEnv(t, withoutWorker())
+	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), sagaDeadline)
 	defer cancel()
-	e.tsDeployment()
 	admin := e.tsAdmin()
 	var started struct {
 		WorkflowID string `json:"workflow_id"`

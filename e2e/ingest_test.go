@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,103 +20,51 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 
-	"shopflow/api"
-	"shopflow/auth"
 	"shopflow/config"
 	"shopflow/ingest"
-	"shopflow/payment"
 	"shopflow/store"
-	"shopflow/worker"
 	"shopflow/workflows"
 )
 
 // ingestDeadline bounds every wait for a batch to finish.
 const ingestDeadline = 120 * time.Second
 
-// ingestEnv is a deployment for batch ingest: env's database and Temporal, an ingest directory
-// of its own, an API whose Batches starts real IngestBatch workflows (as cmd/shopflow wires it),
-// and a worker in this process unless the test runs its own.
+// ingestEnv is a deployment for batch ingest: env with an ingest directory of its own, and a
+// worker in this process unless the test runs its own.
 type ingestEnv struct {
 	*env
-	icfg     config.Config // env.cfg with this test's ingest settings
-	ingest   *httptest.Server
 	admin    account
 	products []int64
 }
 
 func newIngestEnv(t *testing.T, chunkLines int, inProcessWorker bool) *ingestEnv {
 	t.Helper()
-	e := newEnv(t, withoutWorker())
 	dir := t.TempDir()
-	cfg := e.cfg
-	cfg.IngestDir = filepath.Join(dir, "ingest")
-	cfg.IngestInbox = filepath.Join(dir, "inbox")
-	cfg.IngestChunkLines = chunkLines
-	ie := &ingestEnv{env: e, icfg: cfg}
-	if inProcessWorker {
-		ie.startWorker()
+	opts := []envOption{withConfig(func(cfg *config.Config) {
+		cfg.IngestDir = filepath.Join(dir, "ingest")
+		cfg.IngestInbox = filepath.Join(dir, "inbox")
+		cfg.IngestChunkLines = chunkLines
+	})}
+	if !inProcessWorker {
+		opts = append(opts, withoutWorker())
 	}
-
-	ropt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(ropt)
-	t.Cleanup(func() { rdb.Close() })
-	pw, err := auth.NewPasswords(cfg.BcryptCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Deps{
-		Config: cfg, Store: store.New(openPool(t, cfg.DatabaseURL)), Redis: rdb, Passwords: pw,
-		Tokens:   &auth.Tokens{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, TTL: cfg.JWTTTL},
-		Logger:   slog.New(slog.DiscardHandler),
-		Registry: prometheus.NewRegistry(),
-		Batches:  &workflows.Ingests{Client: e.temporal, TaskQueue: cfg.TaskQueue},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ie.ingest = httptest.NewServer(srv.Handler())
-	t.Cleanup(ie.ingest.Close)
-
+	e := newEnv(t, opts...)
+	ie := &ingestEnv{env: e}
 	for range 5 {
 		ie.products = append(ie.products, e.newProduct(0, 1000))
 	}
-	email := "ingest-admin-" + randHex(4) + "@example.com"
-	pwHash, err := pw.Hash("an-admin-password-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.New(e.db).EnsureAdmin(context.Background(), email, pwHash); err != nil {
-		t.Fatal(err)
-	}
-	ie.admin = e.login(email, "an-admin-password-1")
+	ie.admin = e.tsAdmin()
 	return ie
-}
-
-// startWorker runs a worker in this process, with the test's ingest settings.
-func (ie *ingestEnv) startWorker() {
-	ie.t.Helper()
-	pool := openPool(ie.t, ie.icfg.DatabaseURL)
-	w := worker.New(worker.Deps{Config: ie.icfg, Client: ie.temporal, Store: store.New(pool), Payments: &payment.Sandbox{Pool: pool},
-		Logger: slog.New(slog.DiscardHandler)})
-	if err := w.Start(); err != nil {
-		ie.t.Fatalf("start worker: %v", err)
-	}
-	ie.t.Cleanup(w.Stop)
 }
 
 // environ is the deployment's configuration as a worker or CLI process gets it.
 func (ie *ingestEnv) environ() []string {
 	return append(ie.workerEnviron(),
-		"SHOPFLOW_INGEST_DIR="+ie.icfg.IngestDir,
-		"SHOPFLOW_INGEST_INBOX="+ie.icfg.IngestInbox,
-		"SHOPFLOW_INGEST_CHUNK_LINES="+strconv.Itoa(ie.icfg.IngestChunkLines),
+		"SHOPFLOW_INGEST_DIR="+ie.cfg.IngestDir,
+		"SHOPFLOW_INGEST_INBOX="+ie.cfg.IngestInbox,
+		"SHOPFLOW_INGEST_CHUNK_LINES="+strconv.Itoa(ie.cfg.IngestChunkLines),
 		"SHOPFLOW_INGEST_INTERVAL=1h",
 	)
 }
@@ -159,7 +105,7 @@ type batchView struct {
 // call sends one request to the ingest API as the admin.
 func (ie *ingestEnv) call(method, path, contentType string, body []byte) (int, []byte) {
 	ie.t.Helper()
-	hr, err := http.NewRequest(method, ie.ingest.URL+path, bytes.NewReader(body))
+	hr, err := http.NewRequest(method, ie.api.URL+path, bytes.NewReader(body))
 	if err != nil {
 		ie.t.Fatal(err)
 	}
@@ -362,7 +308,7 @@ func TestIngestInbox(t *testing.T) {
 	ie := newIngestEnv(t, 2000, true)
 	ctx, cancel := context.WithTimeout(context.Background(), ingestDeadline)
 	defer cancel()
-	inbox := ie.icfg.IngestInbox
+	inbox := ie.cfg.IngestInbox
 	if err := os.MkdirAll(inbox, 0o750); err != nil {
 		t.Fatal(err)
 	}
@@ -387,13 +333,13 @@ func TestIngestInbox(t *testing.T) {
 	}
 	// Submitted while Temporal was down: registered, never started.
 	st := store.New(ie.db)
-	lost, _, err := ingest.Submit(ctx, st, ingest.Files{Dir: ie.icfg.IngestDir}, ingest.Submission{Filename: "lost.ndjson", Format: ingest.FormatNDJSON,
+	lost, _, err := ingest.Submit(ctx, st, ingest.Files{Dir: ie.cfg.IngestDir}, ingest.Submission{Filename: "lost.ndjson", Format: ingest.FormatNDJSON,
 		Body: strings.NewReader(fmt.Sprintf(`{"source":"feed","external_order_id":"L-1","ordered_at":"2026-11-20T10:30:00Z","lines":[{"product_id":%d,"quantity":2,"unit_price_cents":5,"currency":"USD"}]}`+"\n", ie.products[1]))})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	run, err := ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "inbox-" + randHex(4), TaskQueue: ie.icfg.TaskQueue},
+	run, err := ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "inbox-" + randHex(4), TaskQueue: ie.cfg.TaskQueue},
 		workflows.IngestInboxWorkflowName, workflows.IngestInboxInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -438,11 +384,11 @@ func TestIngestInbox(t *testing.T) {
 
 	// One chunk per run: the batch continues as new after each chunk, and ends the same.
 	big, _ := ie.orderFile(5000, rand.Int64N(1<<40))
-	b, _, err := ingest.Submit(ctx, st, ingest.Files{Dir: ie.icfg.IngestDir}, ingest.Submission{Filename: "big.csv", Format: ingest.FormatCSV, Body: bytes.NewReader(big)})
+	b, _, err := ingest.Submit(ctx, st, ingest.Files{Dir: ie.cfg.IngestDir}, ingest.Submission{Filename: "big.csv", Format: ingest.FormatCSV, Body: bytes.NewReader(big)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err = ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.IngestWorkflowID(b.ID), TaskQueue: ie.icfg.TaskQueue},
+	run, err = ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.IngestWorkflowID(b.ID), TaskQueue: ie.cfg.TaskQueue},
 		workflows.IngestBatchWorkflowName, workflows.IngestBatchInput{BatchID: b.ID, ChunksPerRun: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -30,12 +29,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"shopflow/api"
-	"shopflow/auth"
+	"shopflow/app"
 	"shopflow/config"
-	"shopflow/payment"
-	"shopflow/store"
 	"shopflow/store/storetest"
-	"shopflow/worker"
 	"shopflow/workflows"
 )
 
@@ -179,14 +175,15 @@ func shopflowBinary(t *testing.T) string {
 }
 
 // env is one Shopflow deployment for one test: its own database, Redis key prefix and task
-// queue, the real API behind an httptest server, and (unless the test runs its own) an
-// in-process worker, all talking to the package's Temporal dev server.
+// queue, the API as package app builds it behind an httptest server, and (unless the test runs
+// its own) an in-process worker, all talking to the package's Temporal dev server.
 type env struct {
 	t         *testing.T
 	cfg       config.Config
 	db        *pgxpool.Pool // the test's own connections, for setup and assertions
+	redis     *redis.Client // the API's client
 	temporal  client.Client
-	checkouts *workflows.Checkouts
+	checkouts *workflows.Checkouts // the API's, for the test's own queries of sagas
 	api       *httptest.Server
 	http      *http.Client
 
@@ -200,6 +197,7 @@ type env struct {
 type envSettings struct {
 	paymentTimeout time.Duration
 	worker         bool
+	adjust         []func(*config.Config)
 }
 
 type envOption func(*envSettings)
@@ -212,6 +210,11 @@ func withPaymentTimeout(d time.Duration) envOption {
 // withoutWorker leaves the task queue without a worker: the test runs its own.
 func withoutWorker() envOption {
 	return func(s *envSettings) { s.worker = false }
+}
+
+// withConfig changes the deployment's configuration before anything is built.
+func withConfig(f func(*config.Config)) envOption {
+	return func(s *envSettings) { s.adjust = append(s.adjust, f) }
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {
@@ -240,68 +243,33 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		"SHOPFLOW_JWT_SECRET=e2e-secret-e2e-secret-e2e-secret!!",
 		"SHOPFLOW_BCRYPT_COST=4",
 		"SHOPFLOW_DEV_ENDPOINTS=true",
+		// The default directory is relative to the working directory and shared by every test.
+		"SHOPFLOW_REPORTS_DIR=" + filepath.Join(t.TempDir(), "reports"),
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range settings.adjust {
+		f(&cfg)
 	}
 	e := &env{t: t, cfg: cfg, db: openPool(t, dbURL), temporal: suite.temporal}
-	logger := slog.New(slog.DiscardHandler)
-	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-
 	if settings.worker {
-		// Its own pool, as in production where the worker is another process.
-		wpool := openPool(t, dbURL)
-		w := worker.New(worker.Deps{Config: e.cfg, Client: e.temporal, Store: store.New(wpool),
-			Payments: &payment.Sandbox{Pool: wpool}, Logger: logger})
-		if err := w.Start(); err != nil {
-			t.Fatalf("start worker on %s: %v", e.cfg.TaskQueue, err)
-		}
-		t.Cleanup(w.Stop)
+		e.startWorker()
 	}
-
-	ropt, err := redis.ParseURL(e.cfg.RedisURL)
+	// The API process, wired by package app as cmd/shopflow wires it; its in-process worker (if
+	// any) shares the Temporal client, so sagas take the eager path as in shopflow dev.
+	a := e.openApp()
+	e.redis = a.Redis
+	srv, err := a.API(func(d *api.Deps) { e.checkouts = d.Checkouts.(*workflows.Checkouts) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(ropt)
 	t.Cleanup(func() {
 		ctx := context.Background()
-		if keys, _ := rdb.Keys(ctx, e.cfg.RedisPrefix+"*").Result(); len(keys) > 0 {
-			rdb.Del(ctx, keys...)
+		if keys, _ := e.redis.Keys(ctx, e.cfg.RedisPrefix+"*").Result(); len(keys) > 0 {
+			e.redis.Del(ctx, keys...)
 		}
-		rdb.Close()
 	})
-	apiPool := openPool(t, dbURL)
-	st := store.New(apiPool)
-	pw, err := auth.NewPasswords(e.cfg.BcryptCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Wired as cmd/shopflow/app.go wires the API process.
-	// EagerStart as in shopflow dev: the in-process worker shares this client, so sagas take
-	// the eager path (first task in the start response) here.
-	e.checkouts = &workflows.Checkouts{Client: e.temporal, TaskQueue: e.cfg.TaskQueue, PaymentTimeout: e.cfg.PaymentTimeout, EagerStart: true}
-	srv, err := api.New(api.Deps{
-		Config:    e.cfg,
-		Store:     st,
-		Redis:     rdb,
-		Tokens:    &auth.Tokens{Secret: []byte(e.cfg.JWTSecret), Issuer: e.cfg.JWTIssuer, TTL: e.cfg.JWTTTL},
-		Passwords: pw,
-		Logger:    logger,
-		Registry:  prometheus.NewRegistry(),
-		Checks: []api.Check{
-			{Name: "postgres", Probe: st.Ping},
-			{Name: "redis", Probe: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
-			{Name: "temporal", Probe: worker.Healthy(e.temporal)},
-		},
-		Checkouts: e.checkouts,
-		Sandbox:   &payment.Sandbox{Pool: apiPool},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.api.Close)
 	e.http = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -310,6 +278,32 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	// fire timers on a task queue nobody polls.
 	t.Cleanup(e.terminateRunningSagas)
 	return e
+}
+
+// openApp opens one process's worth of Shopflow on the deployment's configuration and the
+// suite's Temporal client: its own database pool and Redis client, as a separate process has.
+func (e *env) openApp() *app.App {
+	e.t.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	a, err := app.Open(context.Background(), e.cfg, app.Options{Logger: logger, Temporal: e.temporal})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(a.Close)
+	return a
+}
+
+// startWorker runs the production worker in this process, with connections of its own.
+func (e *env) startWorker() {
+	e.t.Helper()
+	w := e.openApp().NewWorker()
+	if err := w.Start(); err != nil {
+		e.t.Fatalf("start worker on %s: %v", e.cfg.TaskQueue, err)
+	}
+	e.t.Cleanup(w.Stop)
 }
 
 // workerEnviron is the deployment's configuration as the SHOPFLOW_* variables a worker process

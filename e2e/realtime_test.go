@@ -91,8 +91,7 @@ func TestOrderNotificationsArePushedInRealTime(t *testing.T) {
 // starts no second message.
 func TestRankChangeDigestAfterHourlyRanking(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withoutWorker())
-	e.tsDeployment()
+	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*sagaDeadline)
 	defer cancel()
 

@@ -9,29 +9,20 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"shopflow/api"
-	"shopflow/auth"
 	"shopflow/ingest"
 	"shopflow/notify"
-	"shopflow/payment"
 	"shopflow/report"
 	"shopflow/store"
-	"shopflow/worker"
 	"shopflow/workflows"
 )
 
@@ -269,54 +260,7 @@ type reportRun struct {
 
 func newReportsEnv(t *testing.T) *reportsEnv {
 	t.Helper()
-	e := newEnv(t, withoutWorker())
-	// The default directory is relative to the working directory and shared by every test.
-	e.cfg.ReportsDir = filepath.Join(t.TempDir(), "reports")
-	opt, err := redis.ParseURL(e.cfg.RedisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	logger := slog.New(slog.DiscardHandler)
-
-	wpool := openPool(t, e.cfg.DatabaseURL)
-	w := worker.New(worker.Deps{Config: e.cfg, Client: e.temporal, Store: store.New(wpool),
-		Payments: &payment.Sandbox{Pool: wpool}, Redis: rdb, Logger: logger})
-	if err := w.Start(); err != nil {
-		t.Fatalf("start worker on %s: %v", e.cfg.TaskQueue, err)
-	}
-	t.Cleanup(w.Stop)
-
-	files, err := worker.ReportConfig(e.cfg).OpenStorage()
-	if err != nil {
-		t.Fatal(err)
-	}
-	apiPool := openPool(t, e.cfg.DatabaseURL)
-	pw, err := auth.NewPasswords(e.cfg.BcryptCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Deps{
-		Config:    e.cfg,
-		Store:     store.New(apiPool),
-		Redis:     rdb,
-		Tokens:    &auth.Tokens{Secret: []byte(e.cfg.JWTSecret), Issuer: e.cfg.JWTIssuer, TTL: e.cfg.JWTTTL},
-		Passwords: pw,
-		Logger:    logger,
-		Registry:  prometheus.NewRegistry(),
-		Checkouts: e.checkouts,
-		Sandbox:   &payment.Sandbox{Pool: apiPool},
-		Reports: &workflows.ReportJobs{Client: e.temporal, TaskQueue: e.cfg.TaskQueue,
-			DigestBatchSize: e.cfg.DigestBatchSize, DigestConcurrency: e.cfg.DigestConcurrency},
-		ReportFiles: files,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.api = httptest.NewServer(srv.Handler())
-	t.Cleanup(e.api.Close)
-
+	e := newEnv(t)
 	rp := &reportsEnv{env: e, admin: e.tsAdmin(), catName: "Reports " + randHex(4)}
 	var cat struct {
 		ID int64 `json:"id"`

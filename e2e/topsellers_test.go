@@ -4,23 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"shopflow/api"
 	"shopflow/auth"
-	"shopflow/payment"
 	"shopflow/ranking"
 	"shopflow/store"
-	"shopflow/worker"
 	"shopflow/workflows"
 )
 
@@ -31,10 +24,10 @@ import (
 // server sets it) and, being older, leaves the current ranking in place.
 func TestTopSellersJobPublishesWhatTheAPIServes(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withoutWorker())
+	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), sagaDeadline)
 	defer cancel()
-	rdb := e.tsDeployment()
+	rdb := e.redis
 
 	product := e.newProduct(100, 1999)
 	seller, category := e.catalog.seller, e.catalog.category
@@ -136,51 +129,6 @@ func TestTopSellersJobPublishesWhatTheAPIServes(t *testing.T) {
 }
 
 // Helpers here are prefixed ts, to stay clear of other test files' names.
-
-// tsDeployment replaces the env's API with one that can start jobs, and runs a worker
-// with Redis, as cmd/shopflow wires them. It returns the Redis client both use.
-func (e *env) tsDeployment() *redis.Client {
-	e.t.Helper()
-	opt, err := redis.ParseURL(e.cfg.RedisURL)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	e.t.Cleanup(func() { rdb.Close() })
-	logger := slog.New(slog.DiscardHandler)
-
-	wpool := openPool(e.t, e.cfg.DatabaseURL)
-	w := worker.New(worker.Deps{Config: e.cfg, Client: e.temporal, Store: store.New(wpool),
-		Payments: &payment.Sandbox{Pool: wpool}, Redis: rdb, Logger: logger})
-	if err := w.Start(); err != nil {
-		e.t.Fatalf("start worker on %s: %v", e.cfg.TaskQueue, err)
-	}
-	e.t.Cleanup(w.Stop)
-
-	apiPool := openPool(e.t, e.cfg.DatabaseURL)
-	st := store.New(apiPool)
-	pw, err := auth.NewPasswords(e.cfg.BcryptCost)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	srv, err := api.New(api.Deps{
-		Config:    e.cfg,
-		Store:     st,
-		Redis:     rdb,
-		Tokens:    &auth.Tokens{Secret: []byte(e.cfg.JWTSecret), Issuer: e.cfg.JWTIssuer, TTL: e.cfg.JWTTTL},
-		Passwords: pw,
-		Logger:    logger,
-		Registry:  prometheus.NewRegistry(),
-		Checkouts: e.checkouts,
-		Jobs:      &workflows.Jobs{Client: e.temporal, TaskQueue: e.cfg.TaskQueue, Window: e.cfg.TopSellersWindow, N: e.cfg.TopSellersN},
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.api = httptest.NewServer(srv.Handler())
-	e.t.Cleanup(e.api.Close)
-	return rdb
-}
 
 // tsAdmin creates an admin the way operators do, and logs it in.
 func (e *env) tsAdmin() account {

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"shopflow/activities"
 	"shopflow/config"
@@ -18,8 +17,6 @@ const inboxSettle = 30 * time.Second
 // registerIngest registers the batch ingest workflows and activities.
 func registerIngest(w sdkworker.Registry, d Deps) {
 	files := ingest.Files{Dir: d.Config.IngestDir}
-	w.RegisterWorkflowWithOptions(workflows.IngestBatch, workflow.RegisterOptions{Name: workflows.IngestBatchWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.IngestInbox, workflow.RegisterOptions{Name: workflows.IngestInboxWorkflowName})
 	w.RegisterActivity(&activities.Ingest{
 		Batches:     &ingest.Batches{Store: d.Store, Files: files, ChunkLines: d.Config.IngestChunkLines},
 		Store:       d.Store,

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"shopflow/activities"
 	"shopflow/config"
@@ -13,7 +12,6 @@ import (
 
 // registerRanking registers the top-sellers workflow and activities.
 func registerRanking(w sdkworker.Registry, d Deps) {
-	w.RegisterWorkflowWithOptions(workflows.TopSellers, workflow.RegisterOptions{Name: workflows.TopSellersWorkflowName})
 	a := &activities.TopSellers{Prefix: d.Config.RedisPrefix, N: d.Config.TopSellersN}
 	// Left nil (not a nil pointer in an interface) when missing, so the activity can say so.
 	if d.Store != nil {

@@ -9,16 +9,18 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"shopflow/activities"
 	"shopflow/config"
+	"shopflow/notify"
 	"shopflow/payment"
+	"shopflow/report"
 	"shopflow/store"
 	"shopflow/workflows"
 )
 
-// Deps is what the workflows' activities need; the worker registers them once as structs.
+// Deps is what the workflows' activities need, built once by package app; the worker registers
+// the activities once as structs holding them.
 type Deps struct {
 	Config   config.Config
 	Client   client.Client
@@ -26,6 +28,12 @@ type Deps struct {
 	Payments payment.Provider
 	Redis    *redis.Client
 	Logger   *slog.Logger
+	// Notifier sends order notifications, notification files and seller digests.
+	Notifier *notify.Service
+	// ReportFiles is where daily reports are written.
+	ReportFiles report.Storage
+	// ReportZone is the time zone whose days the reports and digests cover.
+	ReportZone *time.Location
 }
 
 // reservationGrace is how long held stock outlives its saga's payment timeout before the
@@ -46,12 +54,11 @@ func New(d Deps) sdkworker.Worker {
 	return w
 }
 
-// register is the one list of what Shopflow runs on Temporal. Workflows (checkout, top sellers,
-// daily reports, seller digests, ingest) and their activity structs are added here as they land.
+// register registers what Shopflow runs on Temporal: every workflow type (workflows.Register,
+// the list the replay tests use too) and one struct per activity group holding its dependencies.
 func register(w sdkworker.Registry, d Deps) {
-	w.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutWorkflowName})
+	workflows.Register(w)
 	w.RegisterActivity(&activities.Checkout{Store: d.Store, Payments: d.Payments, ReservationGrace: reservationGrace})
-	w.RegisterWorkflowWithOptions(workflows.ReservationSweep, workflow.RegisterOptions{Name: workflows.SweepWorkflowName})
 	w.RegisterActivity(&activities.Sweep{Store: d.Store, Temporal: d.Client})
 	registerIngest(w, d)
 	registerRanking(w, d)

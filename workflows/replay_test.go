@@ -28,15 +28,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
 			t.Parallel()
 			r := worker.NewWorkflowReplayer()
-			// The names worker.register uses: histories name workflow types, not Go functions.
-			r.RegisterWorkflowWithOptions(Checkout, workflowRegisterOptions())
-			r.RegisterWorkflowWithOptions(ReservationSweep, workflow.RegisterOptions{Name: SweepWorkflowName})
-			r.RegisterWorkflowWithOptions(IngestBatch, workflow.RegisterOptions{Name: IngestBatchWorkflowName})
-			r.RegisterWorkflowWithOptions(IngestInbox, workflow.RegisterOptions{Name: IngestInboxWorkflowName})
-			r.RegisterWorkflowWithOptions(TopSellers, workflow.RegisterOptions{Name: TopSellersWorkflowName})
-			r.RegisterWorkflowWithOptions(DailyReport, workflow.RegisterOptions{Name: DailyReportWorkflowName})
-			r.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
-			r.RegisterWorkflowWithOptions(DeliverOutbox, workflow.RegisterOptions{Name: DeliverOutboxWorkflowName})
+			Register(r) // the worker's own list: histories name workflow types, not Go functions
 			if err := r.ReplayWorkflowHistoryFromJSONFile(replayLogger(), file); err != nil {
 				t.Errorf("replaying %s against the current code: %v", file, err)
 			}

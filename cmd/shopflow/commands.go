@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"shopflow/app"
 	"shopflow/auth"
 	"shopflow/demo"
 	"shopflow/migrations"
@@ -33,12 +35,16 @@ requests for up to SHOPFLOW_SHUTDOWN_TIMEOUT. The API starts even when Temporal 
 			if err != nil {
 				return err
 			}
-			a, err := openApp(cmd.Context(), cfg, newLogger(cfg, c.stderr), true)
+			a, err := app.Open(cmd.Context(), cfg, app.Options{Logger: newLogger(cfg, c.stderr), LazyTemporal: true})
 			if err != nil {
 				return err
 			}
-			defer a.close()
-			return ignoreCanceled(a.serveAPI(cmd.Context(), nil))
+			defer a.Close()
+			ln, err := listen(cfg.HTTPAddr)
+			if err != nil {
+				return err
+			}
+			return ignoreCanceled(a.ServeAPI(cmd.Context(), ln))
 		},
 	}
 }
@@ -55,12 +61,12 @@ SHOPFLOW_TASK_QUEUE, and run until SIGINT or SIGTERM, then finish in-flight task
 			if err != nil {
 				return err
 			}
-			a, err := openApp(cmd.Context(), cfg, newLogger(cfg, c.stderr), false)
+			a, err := app.Open(cmd.Context(), cfg, app.Options{Logger: newLogger(cfg, c.stderr)})
 			if err != nil {
 				return err
 			}
-			defer a.close()
-			return ignoreCanceled(a.runWorker(cmd.Context()))
+			defer a.Close()
+			return ignoreCanceled(a.RunWorker(cmd.Context()))
 		},
 	}
 }
@@ -103,24 +109,21 @@ Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 			if err != nil {
 				return err
 			}
-			a, err := openApp(ctx, cfg, log, false)
+			a, err := app.Open(ctx, cfg, app.Options{Logger: log})
 			if err != nil {
 				return err
 			}
-			defer a.close()
-			ready := make(chan string, 1)
+			defer a.Close()
+			ln, err := listen(cfg.HTTPAddr)
+			if err != nil {
+				return err
+			}
 			g, gctx := errgroup.WithContext(ctx)
-			g.Go(func() error { return a.serveAPI(gctx, ready) })
-			g.Go(func() error { return a.runWorker(gctx) })
-			g.Go(func() error {
-				select {
-				case addr := <-ready:
-					fmt.Fprintf(c.stdout, "\nShopflow is running:\n  API       http://%s/api/v1\n  API docs  http://%s/docs/\n  Metrics   http://%s/metrics\n  Ready     http://%s/readyz\n\n",
-						addr, addr, addr, addr)
-				case <-gctx.Done():
-				}
-				return nil
-			})
+			g.Go(func() error { return a.ServeAPI(gctx, ln) })
+			g.Go(func() error { return a.RunWorker(gctx) })
+			addr := ln.Addr().String()
+			fmt.Fprintf(c.stdout, "\nShopflow is running:\n  API       http://%s/api/v1\n  API docs  http://%s/docs/\n  Metrics   http://%s/metrics\n  Ready     http://%s/readyz\n\n",
+				addr, addr, addr, addr)
 			return ignoreCanceled(g.Wait())
 		},
 	}
@@ -240,6 +243,16 @@ An existing account with that email is left unchanged.`,
 	_ = create.MarkFlagRequired("email")
 	cmd.AddCommand(create, c.apiKeyCommand())
 	return cmd
+}
+
+// listen opens the API's listening socket before anything is served, so a taken port fails
+// the command at once.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (SHOPFLOW_HTTP_ADDR): %w", addr, err)
+	}
+	return ln, nil
 }
 
 // ensureDatabase creates the database named in databaseURL when it does not exist, connecting

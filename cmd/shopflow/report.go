@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"shopflow/app"
 	"shopflow/config"
 	"shopflow/report"
 	"shopflow/store"
@@ -123,7 +124,7 @@ func (c *cli) reportThroughWorkflow(ctx context.Context, cfg config.Config, days
 
 // reportDirect builds the days in this process.
 func (c *cli) reportDirect(ctx context.Context, cfg config.Config, days []time.Time, dir, staging string) error {
-	rc := worker.ReportConfig(cfg)
+	rc := app.ReportConfig(cfg)
 	if dir != "" {
 		rc.Dir, rc.S3 = dir, report.S3Config{}
 	}

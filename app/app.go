@@ -1,0 +1,175 @@
+// Package app builds the whole of Shopflow from config.Config, once: connections to Postgres,
+// Redis and Temporal, the payment provider, the notifier, report storage, the API server and the
+// worker with its registrations. cmd/shopflow, the end-to-end tests and the benchmarks all
+// assemble the system here, so what they run is what production runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"go.temporal.io/sdk/client"
+
+	"shopflow/auth"
+	"shopflow/config"
+	"shopflow/notify"
+	"shopflow/payment"
+	"shopflow/report"
+	"shopflow/store"
+	"shopflow/worker"
+)
+
+// Options say how to reach Temporal and where to log; everything else comes from config.
+type Options struct {
+	// Logger receives every component's logs; nil discards them.
+	Logger *slog.Logger
+	// Temporal, when set, is used instead of dialing SHOPFLOW_TEMPORAL_ADDRESS (tests share one
+	// dev server's client). The App does not close it.
+	Temporal client.Client
+	// LazyTemporal connects on first use, so the API can start (and say it is not ready) while
+	// Temporal is still coming up.
+	LazyTemporal bool
+	// NoTemporal builds the App without a Temporal client: the API's tests run it that way,
+	// with fakes for the workflow-backed dependencies.
+	NoTemporal bool
+}
+
+// App is Shopflow wired: open connections and the components built on them.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Pool     *pgxpool.Pool
+	Store    *store.Store
+	Redis    *redis.Client
+	Temporal client.Client
+	// Registry holds the process's metrics (Go runtime, Temporal SDK, HTTP) for /metrics.
+	Registry  *prometheus.Registry
+	Payments  payment.Provider
+	Notifier  *notify.Service
+	Passwords *auth.Passwords
+	Tokens    *auth.Tokens
+	// ReportFiles is where daily reports are written and read.
+	ReportFiles report.Storage
+	// ReportZone is the time zone whose days reports cover (SHOPFLOW_REPORTS_TIMEZONE).
+	ReportZone *time.Location
+
+	ownTemporal bool
+}
+
+// Open connects to every dependency and builds the components. On error nothing stays open.
+func Open(ctx context.Context, cfg config.Config, opts Options) (_ *App, err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.Pool, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	a.Store = store.New(a.Pool)
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("SHOPFLOW_REDIS_URL: %w", err)
+	}
+	a.Redis = redis.NewClient(ropt)
+	if err := a.buildComponents(); err != nil {
+		return nil, err
+	}
+	if err := a.connectTemporal(ctx, opts); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// buildComponents builds what needs no network: payments, notifier, passwords, tokens, reports.
+func (a *App) buildComponents() error {
+	cfg := a.Config
+	a.Payments = newPaymentProvider(cfg, a.Pool)
+	notifier, err := notify.NewServiceFromConfig(notifyConfig(cfg), a.Store, a.Redis, cfg.RedisPrefix, a.Log)
+	if err != nil {
+		return fmt.Errorf("notification channels: %w", err)
+	}
+	a.Notifier = notifier
+	if a.Passwords, err = auth.NewPasswords(cfg.BcryptCost); err != nil {
+		return err
+	}
+	a.Tokens = &auth.Tokens{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, TTL: cfg.JWTTTL}
+	rc := ReportConfig(cfg)
+	if a.ReportFiles, err = rc.OpenStorage(); err != nil {
+		return fmt.Errorf("report storage: %w", err)
+	}
+	if a.ReportZone, err = rc.Location(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (a *App) connectTemporal(ctx context.Context, opts Options) error {
+	if opts.Temporal != nil || opts.NoTemporal {
+		a.Temporal = opts.Temporal
+		return nil
+	}
+	topts, err := worker.ClientOptions(a.Config, a.Log, a.Registry)
+	if err != nil {
+		return err
+	}
+	if opts.LazyTemporal {
+		a.Temporal, err = worker.Lazy(topts)
+	} else {
+		a.Temporal, err = worker.Dial(ctx, topts)
+	}
+	a.ownTemporal = err == nil
+	return err
+}
+
+// Close closes every connection the App opened.
+func (a *App) Close() {
+	if a.Temporal != nil && a.ownTemporal {
+		a.Temporal.Close()
+	}
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	if a.Pool != nil {
+		a.Pool.Close()
+	}
+}
+
+// EnsureAdmin creates the first admin from SHOPFLOW_ADMIN_EMAIL/PASSWORD when both are set.
+func (a *App) EnsureAdmin(ctx context.Context) error {
+	if a.Config.AdminEmail == "" {
+		return nil
+	}
+	hash, err := a.Passwords.Hash(a.Config.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("SHOPFLOW_ADMIN_PASSWORD: %w", err)
+	}
+	created, err := a.Store.EnsureAdmin(ctx, a.Config.AdminEmail, hash)
+	if err != nil {
+		return fmt.Errorf("create admin %s: %w", a.Config.AdminEmail, err)
+	}
+	if created {
+		a.Log.Info("admin account created", "email", a.Config.AdminEmail)
+	}
+	return nil
+}
+
+// newPaymentProvider picks Stripe when configured, else the built-in sandbox.
+func newPaymentProvider(cfg config.Config, pool *pgxpool.Pool) payment.Provider {
+	if cfg.Provider() == config.ProviderStripe {
+		return payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeSecretKey, BackendURL: cfg.StripeAPIURL})
+	}
+	return &payment.Sandbox{Pool: pool}
+}

@@ -1,0 +1,22 @@
+package app
+
+import (
+	"context"
+
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"shopflow/worker"
+)
+
+// WorkerDeps are the worker's dependencies: the App's components.
+func (a *App) WorkerDeps() worker.Deps {
+	return worker.Deps{Config: a.Config, Client: a.Temporal, Store: a.Store, Payments: a.Payments, Redis: a.Redis,
+		Logger: a.Log, Notifier: a.Notifier, ReportFiles: a.ReportFiles, ReportZone: a.ReportZone}
+}
+
+// NewWorker builds the Temporal worker with every workflow and activity registered, not started.
+func (a *App) NewWorker() sdkworker.Worker { return worker.New(a.WorkerDeps()) }
+
+// RunWorker sets up search attributes and Schedules, runs the worker and the outbox push until
+// ctx is done, then drains in-flight tasks and stops.
+func (a *App) RunWorker(ctx context.Context) error { return worker.Run(ctx, a.WorkerDeps()) }
