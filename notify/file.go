@@ -37,87 +37,106 @@ type fileRecord struct {
 // blank lines are skipped but counted). Valid rows are returned for delivery and bad rows as
 // rejected results; an error means the file as a whole is unreadable.
 func ParseFile(format string, data []byte) ([]store.NotificationFileRow, []store.NotificationRowResult, error) {
-	var good []store.NotificationFileRow
-	var bad []store.NotificationRowResult
-	add := func(row int, r fileRecord, err error) {
-		if err == nil {
-			err = checkRecord(r)
-		}
-		if err != nil {
-			bad = append(bad, store.NotificationRowResult{Row: row, Recipient: r.Recipient, Channel: r.Channel,
-				Status: "rejected", Error: err.Error()})
-			return
-		}
-		good = append(good, store.NotificationFileRow{Row: row, Recipient: strings.TrimSpace(r.Recipient),
-			Channel: r.Channel, Subject: r.Subject, Message: r.Message})
-	}
+	var p fileParse
+	var err error
 	switch format {
 	case FormatCSV:
-		cr := csv.NewReader(bytes.NewReader(data))
-		cr.FieldsPerRecord = -1
-		header, err := cr.Read()
-		if err != nil {
-			return nil, nil, fmt.Errorf("csv header: %w", err)
-		}
-		col := map[string]int{}
-		for i, h := range header {
-			col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-		}
-		for _, need := range []string{"recipient", "channel", "message"} {
-			if _, ok := col[need]; !ok {
-				return nil, nil, fmt.Errorf("csv header must name recipient, channel and message; %q is missing", need)
-			}
-		}
-		get := func(rec []string, name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return rec[i]
-			}
-			return ""
-		}
-		for row := 1; ; row++ {
-			rec, err := cr.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				var pe *csv.ParseError
-				if !errors.As(err, &pe) {
-					return nil, nil, err
-				}
-				add(row, fileRecord{}, fmt.Errorf("malformed CSV: %v", pe.Err))
-				continue
-			}
-			if len(rec) != len(header) {
-				add(row, fileRecord{}, fmt.Errorf("has %d fields, the header has %d", len(rec), len(header)))
-				continue
-			}
-			add(row, fileRecord{Recipient: get(rec, "recipient"), Channel: get(rec, "channel"),
-				Subject: get(rec, "subject"), Message: get(rec, "message")}, nil)
-		}
+		err = p.csv(data)
 	case FormatNDJSON:
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for row := 1; sc.Scan(); row++ {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
-			}
-			var r fileRecord
-			dec := json.NewDecoder(bytes.NewReader(line))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&r); err != nil {
-				add(row, r, fmt.Errorf("not a notification object: %v", err))
-				continue
-			}
-			add(row, r, nil)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, nil, fmt.Errorf("ndjson: %w", err)
-		}
+		err = p.ndjson(data)
 	default:
-		return nil, nil, fmt.Errorf("format %q is not csv or ndjson", format)
+		err = fmt.Errorf("format %q is not csv or ndjson", format)
 	}
-	return good, bad, nil
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.good, p.bad, nil
+}
+
+// fileParse collects a notification file's valid rows and its rejected ones.
+type fileParse struct {
+	good []store.NotificationFileRow
+	bad  []store.NotificationRowResult
+}
+
+func (p *fileParse) add(row int, r fileRecord, err error) {
+	if err == nil {
+		err = checkRecord(r)
+	}
+	if err != nil {
+		p.bad = append(p.bad, store.NotificationRowResult{Row: row, Recipient: r.Recipient, Channel: r.Channel,
+			Status: "rejected", Error: err.Error()})
+		return
+	}
+	p.good = append(p.good, store.NotificationFileRow{Row: row, Recipient: strings.TrimSpace(r.Recipient),
+		Channel: r.Channel, Subject: r.Subject, Message: r.Message})
+}
+
+func (p *fileParse) csv(data []byte) error {
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("csv header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	for _, need := range []string{"recipient", "channel", "message"} {
+		if _, ok := col[need]; !ok {
+			return fmt.Errorf("csv header must name recipient, channel and message; %q is missing", need)
+		}
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	for row := 1; ; row++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return err
+			}
+			p.add(row, fileRecord{}, fmt.Errorf("malformed CSV: %v", pe.Err))
+			continue
+		}
+		if len(rec) != len(header) {
+			p.add(row, fileRecord{}, fmt.Errorf("has %d fields, the header has %d", len(rec), len(header)))
+			continue
+		}
+		p.add(row, fileRecord{Recipient: get(rec, "recipient"), Channel: get(rec, "channel"),
+			Subject: get(rec, "subject"), Message: get(rec, "message")}, nil)
+	}
+}
+
+func (p *fileParse) ndjson(data []byte) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for row := 1; sc.Scan(); row++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var r fileRecord
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			p.add(row, r, fmt.Errorf("not a notification object: %v", err))
+			continue
+		}
+		p.add(row, r, nil)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("ndjson: %w", err)
+	}
+	return nil
 }
 
 func checkRecord(r fileRecord) error {

@@ -112,69 +112,14 @@ func BuildDaily(ctx context.Context, db DB, st Storage, opts DailyOptions) (Mani
 		return m, err
 	}
 	defer platform.abandon()
-	var seller *pair
-	defer func() {
-		if seller != nil {
-			seller.abandon()
-		}
-	}()
-	var sellerFiles []File
-
-	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	split := &sellerSplit{b: b, platform: platform}
+	defer split.abandon()
+	if err := readDay(ctx, db, opts, start, end, split.add); err != nil {
+		return m, err
+	}
+	sellerFiles, err := split.finish()
 	if err != nil {
-		return m, fmt.Errorf("report %s: begin: %w", opts.Date, err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "DECLARE daily_report NO SCROLL CURSOR FOR "+dailyQuery, start, end); err != nil {
-		return m, fmt.Errorf("report %s: query: %w", opts.Date, err)
-	}
-	var read int64
-	for {
-		rows, err := tx.Query(ctx, fmt.Sprintf("FETCH FORWARD %d FROM daily_report", fetchSize))
-		if err != nil {
-			return m, fmt.Errorf("report %s: fetch: %w", opts.Date, err)
-		}
-		n := 0
-		var r Row
-		_, err = pgx.ForEachRow(rows, []any{&r.SellerID, &r.SellerName, &r.CategoryID, &r.CategoryName, &r.ProductID, &r.ProductName,
-			&r.Units, &r.Orders, &r.GrossRevenueCents, &r.RefundsCents, &r.Currency}, func() error {
-			n++
-			r.Date = opts.Date
-			r.NetRevenueCents = r.GrossRevenueCents - r.RefundsCents
-			if seller == nil || seller.id != r.SellerID {
-				if seller != nil {
-					files, err := b.publish(seller)
-					if err != nil {
-						return err
-					}
-					sellerFiles = append(sellerFiles, files...)
-				}
-				if seller, err = b.open(r.SellerID); err != nil {
-					return err
-				}
-			}
-			if err := platform.write(r); err != nil {
-				return err
-			}
-			return seller.write(r)
-		})
-		if err != nil {
-			return m, fmt.Errorf("report %s: %w", opts.Date, err)
-		}
-		read += int64(n)
-		if opts.Progress != nil {
-			opts.Progress(read)
-		}
-		if n < fetchSize {
-			break
-		}
-	}
-	if seller != nil {
-		files, err := b.publish(seller)
-		if err != nil {
-			return m, err
-		}
-		sellerFiles = append(sellerFiles, files...)
+		return m, err
 	}
 	files, err := b.publish(platform)
 	if err != nil {
@@ -189,6 +134,99 @@ func BuildDaily(ctx context.Context, db DB, st Storage, opts DailyOptions) (Mani
 		return m, err
 	}
 	return m, nil
+}
+
+// readDay streams the day's rows, in seller order, through a server-side cursor in one
+// read-only snapshot, so a day of any size is read in constant memory and sees one instant.
+func readDay(ctx context.Context, db DB, opts DailyOptions, start, end time.Time, each func(Row) error) error {
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("report %s: begin: %w", opts.Date, err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "DECLARE daily_report NO SCROLL CURSOR FOR "+dailyQuery, start, end); err != nil {
+		return fmt.Errorf("report %s: query: %w", opts.Date, err)
+	}
+	var read int64
+	for {
+		rows, err := tx.Query(ctx, fmt.Sprintf("FETCH FORWARD %d FROM daily_report", fetchSize))
+		if err != nil {
+			return fmt.Errorf("report %s: fetch: %w", opts.Date, err)
+		}
+		n := 0
+		var r Row
+		_, err = pgx.ForEachRow(rows, []any{&r.SellerID, &r.SellerName, &r.CategoryID, &r.CategoryName, &r.ProductID, &r.ProductName,
+			&r.Units, &r.Orders, &r.GrossRevenueCents, &r.RefundsCents, &r.Currency}, func() error {
+			n++
+			r.Date = opts.Date
+			r.NetRevenueCents = r.GrossRevenueCents - r.RefundsCents
+			return each(r)
+		})
+		if err != nil {
+			return fmt.Errorf("report %s: %w", opts.Date, err)
+		}
+		read += int64(n)
+		if opts.Progress != nil {
+			opts.Progress(read)
+		}
+		if n < fetchSize {
+			return nil
+		}
+	}
+}
+
+// sellerSplit writes each row to the platform file and to its seller's file, publishing a
+// seller's files as soon as the rows (in seller order) move past that seller.
+type sellerSplit struct {
+	b        *dayBuilder
+	platform *pair
+	seller   *pair
+	files    []File
+}
+
+func (s *sellerSplit) add(r Row) error {
+	if s.seller == nil || s.seller.id != r.SellerID {
+		if err := s.publishSeller(); err != nil {
+			return err
+		}
+		seller, err := s.b.open(r.SellerID)
+		if err != nil {
+			return err
+		}
+		s.seller = seller
+	}
+	if err := s.platform.write(r); err != nil {
+		return err
+	}
+	return s.seller.write(r)
+}
+
+func (s *sellerSplit) publishSeller() error {
+	if s.seller == nil {
+		return nil
+	}
+	files, err := s.b.publish(s.seller)
+	if err != nil {
+		return err
+	}
+	s.seller = nil
+	s.files = append(s.files, files...)
+	return nil
+}
+
+// finish publishes the last seller's files and returns every seller file published.
+func (s *sellerSplit) finish() ([]File, error) {
+	if err := s.publishSeller(); err != nil {
+		return nil, err
+	}
+	return s.files, nil
+}
+
+// abandon drops a seller's half-written files after a failure.
+func (s *sellerSplit) abandon() {
+	if s.seller != nil {
+		s.seller.abandon()
+	}
 }
 
 // dayBuilder stages and publishes the files of one day.

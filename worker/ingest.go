@@ -14,7 +14,7 @@ import (
 // inboxSettle is how long a file must sit unmodified in the inbox before the sweep takes it.
 const inboxSettle = 30 * time.Second
 
-// registerIngest registers the batch ingest workflows and activities.
+// registerIngest registers the batch ingest activities.
 func registerIngest(w sdkworker.Registry, d Deps) {
 	files := ingest.Files{Dir: d.Config.IngestDir}
 	w.RegisterActivity(&activities.Ingest{

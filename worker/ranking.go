@@ -10,7 +10,7 @@ import (
 	"shopflow/workflows"
 )
 
-// registerRanking registers the top-sellers workflow and activities.
+// registerRanking registers the top-sellers activities.
 func registerRanking(w sdkworker.Registry, d Deps) {
 	a := &activities.TopSellers{Prefix: d.Config.RedisPrefix, N: d.Config.TopSellersN}
 	// Left nil (not a nil pointer in an interface) when missing, so the activity can say so.

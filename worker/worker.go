@@ -42,9 +42,8 @@ const reservationGrace = 2 * time.Minute
 
 // New builds a worker on the configured task queue with every workflow and activity registered.
 func New(d Deps) sdkworker.Worker {
-	// Autoscaling pollers: with the SDK's default two workflow-task pollers, one of them serves
-	// every new saga's first task, and the checkout benchmark measured 560 of a saga's 627 ms
-	// waiting for it; autoscaling cut that to 90 ms (p95 1321 -> 664 ms).
+	// Autoscaling pollers: with the SDK's fixed two workflow-task pollers, a burst of new sagas
+	// queues behind them for its first task; autoscaling adds pollers while a backlog lasts.
 	autoscale := sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{})
 	w := sdkworker.New(d.Client, d.Config.TaskQueue, sdkworker.Options{
 		WorkflowTaskPollerBehavior: autoscale,

@@ -47,15 +47,44 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, spec Spec) (Shop, error) {
 		spec.Source = "rankingtest"
 	}
 	tag := fmt.Sprintf("%s-%d", spec.Source, time.Now().UnixNano())
+	var err error
+	if shop.Sellers, err = seedSellers(ctx, pool, spec, tag); err != nil {
+		return shop, err
+	}
+	if shop.Categories, err = seedCategories(ctx, pool, spec, tag); err != nil {
+		return shop, err
+	}
+	if len(shop.Categories) == 0 || len(shop.Sellers) == 0 {
+		return shop, fmt.Errorf("a shop needs categories and sellers, spec %+v", spec)
+	}
+	if shop.Products, err = seedProducts(ctx, pool, spec, shop); err != nil {
+		return shop, err
+	}
+	if spec.Facts == 0 {
+		return shop, nil
+	}
+	if spec.Hours < 1 || spec.End.IsZero() {
+		return shop, fmt.Errorf("sales need Hours and End, spec %+v", spec)
+	}
+	return shop, seedSales(ctx, pool, spec, tag, shop.Products)
+}
+
+func seedSellers(ctx context.Context, pool *pgxpool.Pool, spec Spec, tag string) ([]string, error) {
+	var sellers []string
 	if err := pool.QueryRow(ctx, `
 		WITH u AS (
 			INSERT INTO users (email, password_hash, role, name)
 			SELECT 'seller-' || $2 || '-' || g || '@example.com', 'x', 'seller', 'Seller ' || g
 			FROM generate_series(1, $1::int) g RETURNING id, name)
 		, s AS (INSERT INTO sellers (user_id, store_name) SELECT id, name || ' ' || $2 FROM u RETURNING id)
-		SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM s`, spec.Sellers, tag).Scan(&shop.Sellers); err != nil {
-		return shop, fmt.Errorf("seed sellers: %w", err)
+		SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM s`, spec.Sellers, tag).Scan(&sellers); err != nil {
+		return nil, fmt.Errorf("seed sellers: %w", err)
 	}
+	return sellers, nil
+}
+
+func seedCategories(ctx context.Context, pool *pgxpool.Pool, spec Spec, tag string) ([]int64, error) {
+	var all []int64
 	var level []int64
 	for depth := 1; depth <= spec.Depth; depth++ {
 		var err error
@@ -74,13 +103,15 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, spec Spec) (Shop, error) {
 				SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM c`, level, spec.Fanout, slug(tag)).Scan(&level)
 		}
 		if err != nil {
-			return shop, fmt.Errorf("seed categories of level %d: %w", depth, err)
+			return nil, fmt.Errorf("seed categories of level %d: %w", depth, err)
 		}
-		shop.Categories = append(shop.Categories, level...)
+		all = append(all, level...)
 	}
-	if len(shop.Categories) == 0 || len(shop.Sellers) == 0 {
-		return shop, fmt.Errorf("a shop needs categories and sellers, spec %+v", spec)
-	}
+	return all, nil
+}
+
+func seedProducts(ctx context.Context, pool *pgxpool.Pool, spec Spec, shop Shop) ([]int64, error) {
+	var products []int64
 	// Every tenth product is priced in EUR, so categories mix currencies.
 	if err := pool.QueryRow(ctx, `
 		WITH p AS (
@@ -88,23 +119,22 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, spec Spec) (Shop, error) {
 			SELECT ($1::uuid[])[1 + g % cardinality($1::uuid[])], ($2::bigint[])[1 + (g * 7919) % cardinality($2::bigint[])],
 			       'Product ' || g, 100 + (g * 37) % 9900, CASE WHEN g % 10 = 0 THEN 'EUR' ELSE 'USD' END
 			FROM generate_series(1, $3::int) g RETURNING id)
-		SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM p`, shop.Sellers, shop.Categories, spec.Products).Scan(&shop.Products); err != nil {
-		return shop, fmt.Errorf("seed products: %w", err)
+		SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM p`, shop.Sellers, shop.Categories, spec.Products).Scan(&products); err != nil {
+		return nil, fmt.Errorf("seed products: %w", err)
 	}
-	if spec.Facts == 0 {
-		return shop, nil
-	}
-	if spec.Hours < 1 || spec.End.IsZero() {
-		return shop, fmt.Errorf("sales need Hours and End, spec %+v", spec)
-	}
+	return products, nil
+}
+
+// seedSales writes spec.Facts sales over the products and rolls them up hourly.
+func seedSales(ctx context.Context, pool *pgxpool.Pool, spec Spec, tag string, products []int64) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return shop, err
+		return err
 	}
 	defer conn.Release()
 	// setseed applies to this session's random(): the same spec gives the same sales.
 	if _, err := conn.Exec(ctx, `SELECT setseed($1)`, spec.Seed); err != nil {
-		return shop, fmt.Errorf("seed random: %w", err)
+		return fmt.Errorf("seed random: %w", err)
 	}
 	for written := 0; written < spec.Facts; {
 		n := min(factChunk, spec.Facts-written)
@@ -118,9 +148,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, spec Spec) (Shop, error) {
 			             1 + floor(random() * random() * 5)::int AS quantity
 			      FROM generate_series($5::bigint + 1, $5::bigint + $6::bigint) g) s
 			JOIN products p ON p.id = s.product_id`,
-			tag, spec.End, shop.Products, spec.Hours, written, n)
+			tag, spec.End, products, spec.Hours, written, n)
 		if err != nil {
-			return shop, fmt.Errorf("seed sales %d..%d: %w", written, written+n, err)
+			return fmt.Errorf("seed sales %d..%d: %w", written, written+n, err)
 		}
 		written += n
 		if spec.Progress != nil {
@@ -137,12 +167,12 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, spec Spec) (Shop, error) {
 		ON CONFLICT (hour, product_id, currency) DO UPDATE
 		SET units = h.units + EXCLUDED.units, revenue_cents = h.revenue_cents + EXCLUDED.revenue_cents, lines = h.lines + EXCLUDED.lines`,
 		tag); err != nil {
-		return shop, fmt.Errorf("roll up seeded sales: %w", err)
+		return fmt.Errorf("roll up seeded sales: %w", err)
 	}
 	if _, err := conn.Exec(ctx, `ANALYZE sales_facts; ANALYZE sales_hourly; ANALYZE products; ANALYZE categories`); err != nil {
-		return shop, fmt.Errorf("analyze: %w", err)
+		return fmt.Errorf("analyze: %w", err)
 	}
-	return shop, nil
+	return nil
 }
 
 // slug makes tag usable in a category slug (lower-case letters, digits, single dashes).
