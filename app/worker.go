@@ -20,3 +20,9 @@ func (a *App) NewWorker() sdkworker.Worker { return worker.New(a.WorkerDeps()) }
 // RunWorker sets up search attributes and Schedules, runs the worker and the outbox push until
 // ctx is done, then drains in-flight tasks and stops.
 func (a *App) RunWorker(ctx context.Context) error { return worker.Run(ctx, a.WorkerDeps()) }
+
+// SetupTemporal registers search attributes and creates or updates the Schedules: the deploy
+// step `shopflow temporal setup`, which `shopflow dev` runs too.
+func (a *App) SetupTemporal(ctx context.Context) error {
+	return worker.Setup(ctx, a.Temporal, a.Config)
+}

@@ -33,5 +33,7 @@ func ingestSchedules(cfg config.Config) []schedule {
 		every:    cfg.IngestInterval,
 		workflow: workflows.IngestInboxWorkflowName,
 		args:     []any{workflows.IngestInboxInput{}},
+		// The sweep only registers files and starts their batches, which run on their own.
+		timeout: 30 * time.Minute,
 	}}
 }

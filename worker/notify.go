@@ -27,6 +27,7 @@ func registerNotify(w sdkworker.Registry, d Deps) {
 
 // notifySchedules are the notification Schedules: the outbox drained every minute.
 func notifySchedules(config.Config) []schedule {
+	// A drain's activity may take 5 minutes an attempt, 3 attempts.
 	return []schedule{{id: workflows.DeliverOutboxScheduleID, every: outboxInterval, catchup: 2 * time.Minute,
-		workflow: workflows.DeliverOutboxWorkflowName, args: []any{workflows.DeliverOutboxInput{}}}}
+		workflow: workflows.DeliverOutboxWorkflowName, args: []any{workflows.DeliverOutboxInput{}}, timeout: 30 * time.Minute}}
 }

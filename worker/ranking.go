@@ -34,5 +34,7 @@ func rankingSchedules(cfg config.Config) []schedule {
 		catchup:  time.Hour,
 		workflow: workflows.TopSellersWorkflowName,
 		args:     []any{workflows.TopSellersInput{Window: cfg.TopSellersWindow, N: cfg.TopSellersN, RankChangeThreshold: cfg.DigestRankChange}},
+		// Up to 5 attempts of 5 minutes; the digest it starts is abandoned to run on its own.
+		timeout: 45 * time.Minute,
 	}}
 }

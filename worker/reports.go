@@ -19,6 +19,10 @@ func registerReports(w sdkworker.Registry, d Deps) {
 	w.RegisterActivity(a)
 }
 
+// reportRunTimeout bounds one daily report run: well over the five 30-minute attempts its
+// activity may take, and well under the day until the next run.
+const reportRunTimeout = 6 * time.Hour
+
 // reportSchedules are the report Schedules: every day at 00:15 in the report time zone
 // (SHOPFLOW_REPORTS_TIMEZONE, UTC by default), reporting that zone's previous day (a quarter of
 // an hour's grace for the day's last sales), with a day of catch-up so a worker outage still
@@ -36,5 +40,8 @@ func reportSchedules(cfg config.Config) []schedule {
 		workflow: workflows.DailyReportWorkflowName,
 		args: []any{workflows.DailyReportInput{TimeZone: zone,
 			DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}},
+		// The report's activity may take 30 minutes an attempt and 5 attempts, so a large day
+		// fits with room; the seller digests it starts run on their own.
+		timeout: reportRunTimeout,
 	}}
 }

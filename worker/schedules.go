@@ -25,7 +25,15 @@ type schedule struct {
 	daily    *dailyAt
 	workflow string
 	args     []any
+	// timeout bounds one run, retries included: long enough for the work's slowest legitimate
+	// run (every activity attempt the workflow allows), short enough that a stuck run ends and
+	// the next one can start (the overlap policy skips runs while one is going).
+	timeout time.Duration
 }
+
+// Scheduled runs that fail are retried with this policy; a run that still fails shows in the
+// Temporal UI as a failed workflow with its error, and in the SDK metrics.
+var scheduledRunRetry = temporal.RetryPolicy{InitialInterval: time.Minute, BackoffCoefficient: 2, MaximumAttempts: 3}
 
 // dailyAt is a time of day in a named IANA zone.
 type dailyAt struct {
@@ -50,9 +58,23 @@ func (s schedule) spec() client.ScheduleSpec {
 	return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: s.every, Offset: s.offset}}}
 }
 
+// action is what each of the Schedule's runs starts.
+func (s schedule) action(taskQueue string) *client.ScheduleWorkflowAction {
+	retry := scheduledRunRetry
+	return &client.ScheduleWorkflowAction{
+		ID:                       s.id,
+		Workflow:                 s.workflow,
+		Args:                     s.args,
+		TaskQueue:                taskQueue,
+		WorkflowExecutionTimeout: s.timeout,
+		RetryPolicy:              &retry,
+	}
+}
+
 func schedules(cfg config.Config) []schedule {
 	all := []schedule{
-		{id: workflows.SweepScheduleID, every: cfg.ReservationSweepInterval, workflow: workflows.SweepWorkflowName, args: []any{workflows.SweepInput{}}},
+		{id: workflows.SweepScheduleID, every: cfg.ReservationSweepInterval, workflow: workflows.SweepWorkflowName,
+			args: []any{workflows.SweepInput{}}, timeout: 15 * time.Minute},
 	}
 	all = append(all, ingestSchedules(cfg)...)
 	all = append(all, rankingSchedules(cfg)...)
@@ -61,7 +83,8 @@ func schedules(cfg config.Config) []schedule {
 }
 
 // EnsureSchedules creates every Schedule that is missing and brings existing ones to the
-// configured interval. Schedules skip a run while the previous one is still going, and make up
+// configured interval. It is part of the deploy step (`shopflow temporal setup`), not of every
+// worker start. Schedules skip a run while the previous one is still going, and make up
 // missed runs only within their catch-up window (a sweep that missed an hour needs one run, not
 // sixty). They are visible, pausable and triggerable in the Temporal UI.
 func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) error {
@@ -71,14 +94,7 @@ func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) er
 			catchup = 10 * time.Minute
 		}
 		spec := s.spec()
-		action := &client.ScheduleWorkflowAction{
-			ID:                       s.id,
-			Workflow:                 s.workflow,
-			Args:                     s.args,
-			TaskQueue:                cfg.TaskQueue,
-			WorkflowExecutionTimeout: 10 * time.Minute,
-			RetryPolicy:              &temporal.RetryPolicy{MaximumAttempts: 1},
-		}
+		action := s.action(cfg.TaskQueue)
 		_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 			ID:            s.id,
 			Spec:          spec,

@@ -44,13 +44,21 @@ const reservationGrace = 2 * time.Minute
 func New(d Deps) sdkworker.Worker {
 	// Autoscaling pollers: with the SDK's fixed two workflow-task pollers, a burst of new sagas
 	// queues behind them for its first task; autoscaling adds pollers while a backlog lasts.
-	autoscale := sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{})
-	w := sdkworker.New(d.Client, d.Config.TaskQueue, sdkworker.Options{
-		WorkflowTaskPollerBehavior: autoscale,
-		ActivityTaskPollerBehavior: autoscale,
-	})
+	w := sdkworker.New(d.Client, d.Config.TaskQueue, options(d.Config))
 	register(w, d)
 	return w
+}
+
+// options are the SDK worker options: pollers that scale with the backlog, and a stop that
+// waits up to SHOPFLOW_SHUTDOWN_TIMEOUT for running activities to finish (a deploy or scale-in
+// lets a charge or a report chunk complete instead of cutting it off for a retry).
+func options(cfg config.Config) sdkworker.Options {
+	autoscale := sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{})
+	return sdkworker.Options{
+		WorkflowTaskPollerBehavior: autoscale,
+		ActivityTaskPollerBehavior: autoscale,
+		WorkerStopTimeout:          cfg.ShutdownTimeout,
+	}
 }
 
 // register registers what Shopflow runs on Temporal: every workflow type (workflows.Register,
@@ -66,14 +74,18 @@ func register(w sdkworker.Registry, d Deps) {
 	registerDigest(w, d)
 }
 
+// Setup is the deploy step for Temporal (`shopflow temporal setup`): it registers Shopflow's
+// search attributes and creates or updates its Schedules. It needs namespace-admin rights,
+// which a worker does not: workers only poll.
+func Setup(ctx context.Context, c client.Client, cfg config.Config) error {
+	if err := EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
+		return err
+	}
+	return EnsureSchedules(ctx, c, cfg)
+}
+
 // Run starts the worker, blocks until ctx is done, then drains in-flight tasks and stops.
 func Run(ctx context.Context, d Deps) error {
-	if err := EnsureSearchAttributes(ctx, d.Client, d.Config.TemporalNamespace); err != nil {
-		return err
-	}
-	if err := EnsureSchedules(ctx, d.Client, d.Config); err != nil {
-		return err
-	}
 	w := New(d)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", d.Config.TaskQueue, err)

@@ -54,7 +54,9 @@ func (c *cli) workerCommand() *cobra.Command {
 		Use:   "worker",
 		Short: "Run the Temporal worker for every Shopflow workflow and activity",
 		Long: `Connect to Temporal at SHOPFLOW_TEMPORAL_ADDRESS, register every workflow and activity on
-SHOPFLOW_TASK_QUEUE, and run until SIGINT or SIGTERM, then finish in-flight tasks and stop.`,
+SHOPFLOW_TASK_QUEUE, and run until SIGINT or SIGTERM, then give running activities up to
+SHOPFLOW_SHUTDOWN_TIMEOUT to finish and stop. Schedules and search attributes are a deploy step,
+not the worker's: run 'shopflow temporal setup' first (the worker needs no admin rights).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := c.loadConfig()
@@ -76,7 +78,8 @@ func (c *cli) devCommand() *cobra.Command {
 		Use:   "dev",
 		Short: "Run API and worker in one process, with migrations and demo data (development only)",
 		Long: `For development: create the database if it is missing, apply migrations, seed a demo
-catalog when there are no products, then run the API and the worker in one process.
+catalog when there are no products, set up Temporal ('shopflow temporal setup'), then run the
+API and the worker in one process.
 
 Without SHOPFLOW_JWT_SECRET a random secret is generated (tokens die with the process).
 Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
@@ -114,6 +117,9 @@ Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 				return err
 			}
 			defer a.Close()
+			if err := a.SetupTemporal(ctx); err != nil {
+				return err
+			}
 			ln, err := listen(cfg.HTTPAddr)
 			if err != nil {
 				return err

@@ -34,7 +34,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		{"migrate", "--help"}, {"migrate", "up", "--help"}, {"migrate", "down", "--help"}, {"migrate", "status", "--help"},
 		{"admin", "--help"}, {"admin", "create", "--help"}, {"admin", "api-key", "--help"},
 		{"admin", "api-key", "create", "--help"}, {"admin", "api-key", "revoke", "--help"}, {"ingest", "--help"},
-		{"notify", "--help"},
+		{"notify", "--help"}, {"temporal", "--help"}, {"temporal", "setup", "--help"},
 	} {
 		out, err := run(t, nil, "", args...)
 		if err != nil || !strings.Contains(out, "Usage:") {

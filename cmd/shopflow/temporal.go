@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"shopflow/app"
+)
+
+func (c *cli) temporalCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "temporal", Short: "Deploy steps on the Temporal namespace"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "setup",
+		Short: "Register search attributes and create or update every Schedule (run at each deploy)",
+		Long: `Register Shopflow's search attributes (OrderId, CustomerId, OrderStatus) on
+SHOPFLOW_TEMPORAL_NAMESPACE and create or update its Schedules (reservation sweep, ingest inbox,
+hourly top sellers, daily report, notification outbox) on SHOPFLOW_TASK_QUEUE. Idempotent: run it
+at every deploy, after 'shopflow migrate up' and before starting the new workers. It needs
+namespace-admin rights; workers and the API do not. 'shopflow dev' runs it on start.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.loadConfig()
+			if err != nil {
+				return err
+			}
+			a, err := app.Open(cmd.Context(), cfg, app.Options{Logger: newLogger(cfg, c.stderr)})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := a.SetupTemporal(cmd.Context()); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "temporal namespace %s: search attributes and Schedules in place (task queue %s)\n",
+				cfg.TemporalNamespace, cfg.TaskQueue)
+			return nil
+		},
+	})
+	return cmd
+}
