@@ -1,16 +1,17 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"shopflow/ingest/ingesttest"
 	"shopflow/store"
 )
 
@@ -19,7 +20,7 @@ import (
 // quotes, but not a line break, so that one stray quote can never swallow the rest of a file
 // and every chunk starts at a line. None of the columns needs a line break.
 
-// CSVColumns are the columns of a CSV order file, in the order GenerateFile writes them.
+// CSVColumns are the columns of a CSV order file, as its header row names them.
 var CSVColumns = []string{"source", "external_order_id", "line_no", "ordered_at", "product_id", "quantity", "unit_price_cents", "currency"}
 
 const (
@@ -218,46 +219,25 @@ func splitCSV(line []byte, dst []string) ([]string, error) {
 	}
 }
 
-// GenerateFile writes a CSV order file of the given number of order lines (plus the header),
-// for benchmarks and tests: orders of one to five lines of the given products, at times in
-// November 2026, all valid. The same seed writes the same file; its orders use source "gen"
-// and order ids starting "g<seed>-", so files of different seeds share no order.
+// GenerateFile writes a valid CSV order file for tests and load drivers. It forwards to
+// ingesttest.GenerateFile, where new callers should go, and goes once e2e/ and bench/ call that.
 func GenerateFile(w io.Writer, lines int, products []int64, seed int64) error {
-	if len(products) == 0 {
-		return errors.New("generate order file: no products")
+	return ingesttest.GenerateFile(w, lines, products, seed)
+}
+
+// validOrderID refuses what DecodeOrder refuses in an order id: control characters (Postgres
+// text cannot hold NUL, and no order system means a tab in an id).
+func validOrderID(id string) error {
+	if strings.ContainsFunc(id, unicode.IsControl) {
+		return errors.New("external_order_id must not contain control characters")
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	rnd := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
-	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := bw.WriteString(strings.Join(CSVColumns, ",") + "\n"); err != nil {
-		return err
+	return nil
+}
+
+// validUTF8 refuses a line that is not UTF-8 text.
+func validUTF8(line []byte) error {
+	if !utf8.Valid(line) {
+		return errors.New("line is not valid UTF-8 text")
 	}
-	var buf []byte
-	for order, written := 1, 0; written < lines; order++ {
-		at := start.Add(time.Duration(rnd.Int64N(int64(19 * 24 * time.Hour)))).Truncate(time.Second).Format(time.RFC3339)
-		n := min(1+rnd.IntN(5), lines-written)
-		for lineNo := 1; lineNo <= n; lineNo++ {
-			buf = buf[:0]
-			buf = append(buf, "gen,g"...)
-			buf = strconv.AppendInt(buf, seed, 10)
-			buf = append(buf, '-')
-			buf = strconv.AppendInt(buf, int64(order), 10)
-			buf = append(buf, ',')
-			buf = strconv.AppendInt(buf, int64(lineNo), 10)
-			buf = append(buf, ',')
-			buf = append(buf, at...)
-			buf = append(buf, ',')
-			buf = strconv.AppendInt(buf, products[rnd.IntN(len(products))], 10)
-			buf = append(buf, ',')
-			buf = strconv.AppendInt(buf, int64(1+rnd.IntN(5)), 10)
-			buf = append(buf, ',')
-			buf = strconv.AppendInt(buf, int64(100+rnd.IntN(10_000)), 10)
-			buf = append(buf, ",USD\n"...)
-			if _, err := bw.Write(buf); err != nil {
-				return err
-			}
-		}
-		written += n
-	}
-	return bw.Flush()
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"shopflow/ingest/ingesttest"
 	"shopflow/store"
 )
 
@@ -131,10 +132,10 @@ func TestCSVHeader(t *testing.T) {
 func TestGenerateFileIsValidAndRepeatable(t *testing.T) {
 	t.Parallel()
 	var a, b bytes.Buffer
-	if err := GenerateFile(&a, 500, []int64{3, 5, 8}, 42); err != nil {
+	if err := ingesttest.GenerateFile(&a, 500, []int64{3, 5, 8}, 42); err != nil {
 		t.Fatal(err)
 	}
-	if err := GenerateFile(&b, 500, []int64{3, 5, 8}, 42); err != nil {
+	if err := ingesttest.GenerateFile(&b, 500, []int64{3, 5, 8}, 42); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -143,6 +144,9 @@ func TestGenerateFileIsValidAndRepeatable(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(a.String(), "\n"), "\n")
 	if len(lines) != 501 {
 		t.Fatalf("%d lines, want a header and 500 rows", len(lines))
+	}
+	if lines[0] != strings.Join(CSVColumns, ",") {
+		t.Fatalf("header %q, want the columns %v", lines[0], CSVColumns)
 	}
 	h := mustHeader(t, lines[0])
 	keys := map[string]bool{}
@@ -158,7 +162,7 @@ func TestGenerateFileIsValidAndRepeatable(t *testing.T) {
 		keys[key] = true
 	}
 	var c bytes.Buffer
-	if err := GenerateFile(&c, 500, []int64{3, 5, 8}, 43); err != nil {
+	if err := ingesttest.GenerateFile(&c, 500, []int64{3, 5, 8}, 43); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Equal(a.Bytes(), c.Bytes()) {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"shopflow/errs"
 )
 
 // The checkout saga's steps. Each runs in one transaction, locks the order row first, and is
@@ -338,34 +336,6 @@ func (s *Store) StalePendingOrders(ctx context.Context, olderThan time.Time, lim
 
 // StaleOrder identifies an order whose saga may need starting.
 type StaleOrder struct{ OrderID, CustomerID string }
-
-// lockOrder locks the order row for the transaction and returns its status.
-func lockOrder(ctx context.Context, tx pgx.Tx, orderID string) (string, error) {
-	var status string
-	if err := tx.QueryRow(ctx, `SELECT status FROM orders WHERE id = $1 FOR UPDATE`, orderID).Scan(&status); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return "", errs.E(errs.NotFound, "order %s not found", orderID)
-		}
-		return "", err
-	}
-	return status, nil
-}
-
-// setOrderStatus moves an order through the state machine and adds the timeline event.
-func setOrderStatus(ctx context.Context, tx pgx.Tx, orderID, from, to string, reason *string, note string) error {
-	if err := CheckTransition(from, to); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, cancel_reason = $3, updated_at = now() WHERE id = $1`, orderID, to, reason); err != nil {
-		return err
-	}
-	return addOrderEvent(ctx, tx, orderID, to, note)
-}
-
-func addOrderEvent(ctx context.Context, tx pgx.Tx, orderID, status, note string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO order_events (order_id, status, note) VALUES ($1, $2, $3)`, orderID, status, note)
-	return err
-}
 
 // releaseHeld returns held stock for the reservations matching where (over alias r).
 func releaseHeld(ctx context.Context, tx pgx.Tx, where string, args ...any) error {

@@ -1,7 +1,12 @@
 package store
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
+
+	"github.com/jackc/pgx/v5"
 
 	"shopflow/errs"
 )
@@ -58,3 +63,91 @@ func CheckTransition(from, to string) error {
 
 // Cancelable reports whether an order in status can still be canceled (it is not yet placed).
 func Cancelable(status string) bool { return CanTransition(status, OrderCanceled) }
+
+// lockOrder locks the order row for the transaction and returns its status.
+func lockOrder(ctx context.Context, tx pgx.Tx, orderID string) (string, error) {
+	var status string
+	if err := tx.QueryRow(ctx, `SELECT status FROM orders WHERE id = $1 FOR UPDATE`, orderID).Scan(&status); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", errs.E(errs.NotFound, "order %s not found", orderID)
+		}
+		return "", err
+	}
+	return status, nil
+}
+
+// setOrderStatus moves an order through the state machine and adds the timeline event.
+func setOrderStatus(ctx context.Context, tx pgx.Tx, orderID, from, to string, reason *string, note string) error {
+	if err := CheckTransition(from, to); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, cancel_reason = $3, updated_at = now() WHERE id = $1`, orderID, to, reason); err != nil {
+		return err
+	}
+	return addOrderEvent(ctx, tx, orderID, to, note)
+}
+
+// addOrderEvent adds an entry to the order's timeline.
+func addOrderEvent(ctx context.Context, tx pgx.Tx, orderID, status, note string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO order_events (order_id, status, note) VALUES ($1, $2, $3)`, orderID, status, note)
+	return err
+}
+
+// Fulfilment states of an order line. Each line's seller ships its own goods, so lines move on
+// their own: pending -> shipped -> delivered; the order follows when every line has.
+const (
+	FulfilmentPending   = "pending"
+	FulfilmentShipped   = "shipped"
+	FulfilmentDelivered = "delivered"
+)
+
+// lineStates are a line's fulfilment states in the order it goes through them, one at a time.
+func lineStates() []string {
+	return []string{FulfilmentPending, FulfilmentShipped, FulfilmentDelivered}
+}
+
+// lineReached reports whether a line in fulfilment state is at target or past it.
+func lineReached(state, target string) bool {
+	i, j := slices.Index(lineStates(), state), slices.Index(lineStates(), target)
+	return i >= 0 && j >= 0 && i >= j
+}
+
+// lineMovesTo reports whether a line in fulfilment state moves to `to` in one step.
+func lineMovesTo(state, to string) bool {
+	i, j := slices.Index(lineStates(), state), slices.Index(lineStates(), to)
+	return i >= 0 && j == i+1
+}
+
+// fulfilmentStep is an order status that follows the order's lines: the order takes it, when
+// the state machine allows, once every line has reached the line state.
+type fulfilmentStep struct {
+	line, order  string
+	note         string // the timeline entry
+	notification string // the kind queued for the customer
+}
+
+// fulfilmentSteps are the statuses an order takes from its lines, in the order it takes them.
+func fulfilmentSteps() []fulfilmentStep {
+	return []fulfilmentStep{
+		{FulfilmentShipped, OrderShipped, "every line has shipped", "order_shipped"},
+		{FulfilmentDelivered, OrderDelivered, "every line was delivered", "order_delivered"},
+	}
+}
+
+// checkOrderFulfils says whether lines of an order in status may move to line state `to`. They
+// may while the order can still take, as its next transition, the order status of `to` or of a
+// fulfilment step before it: lines ship while the order could ship next, and are delivered while
+// it could ship or be delivered next. Otherwise the refusal is the state machine's own.
+func checkOrderFulfils(status, to string) error {
+	steps := fulfilmentSteps()
+	last := slices.IndexFunc(steps, func(s fulfilmentStep) bool { return s.line == to })
+	if last < 0 {
+		return fmt.Errorf("%q is not a fulfilment state a line can move to", to)
+	}
+	for _, step := range steps[:last+1] {
+		if CanTransition(status, step.order) {
+			return nil
+		}
+	}
+	return CheckTransition(status, steps[last].order)
+}

@@ -30,8 +30,9 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	// pgx's default (4 connections on a small machine) starves a process that serves the API
-	// and runs sagas: the checkout benchmark saw most acquisitions wait. The URL's
+	// pgx's default pool (the larger of 4 and the number of CPUs) is too small for a process
+	// that serves the API and runs checkout sagas at once: every request and every saga step
+	// holds a connection, so on a small machine most of them would queue for one. The URL's
 	// pool_max_conns, when set, still wins.
 	if !strings.Contains(databaseURL, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns

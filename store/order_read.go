@@ -1,0 +1,284 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"shopflow/errs"
+)
+
+// OrderByID returns an order with its lines, latest payment and timeline.
+func (s *Store) OrderByID(ctx context.Context, id string) (Order, error) {
+	orders, err := loadOrders(ctx, s.Pool.Query, `WHERE o.id = $1`, id)
+	if err != nil {
+		return Order{}, fmt.Errorf("order %s: %w", id, classify(err, "order"))
+	}
+	if len(orders) == 0 {
+		return Order{}, fmt.Errorf("order %s: %w", id, errs.E(errs.NotFound, "order not found"))
+	}
+	return orders[0], nil
+}
+
+// OrderRef is who an order belongs to and where it stands: enough to route a payment
+// notification or to check a caller's right to act on it.
+type OrderRef struct {
+	ID         string
+	CustomerID string
+	Status     string
+}
+
+// OrderRefByID returns the order's owner and status.
+func (s *Store) OrderRefByID(ctx context.Context, id string) (OrderRef, error) {
+	ref, err := s.orderRef(ctx, `id = $1`, id)
+	if err != nil {
+		return OrderRef{}, fmt.Errorf("order %s: %w", id, err)
+	}
+	return ref, nil
+}
+
+// OrderRefByPaymentIntent returns the order waiting for the payment intent.
+func (s *Store) OrderRefByPaymentIntent(ctx context.Context, intentID string) (OrderRef, error) {
+	ref, err := s.orderRef(ctx, `payment_intent_id = $1`, intentID)
+	if err != nil {
+		return OrderRef{}, fmt.Errorf("order of payment intent %s: %w", intentID, err)
+	}
+	return ref, nil
+}
+
+func (s *Store) orderRef(ctx context.Context, where string, arg any) (OrderRef, error) {
+	var r OrderRef
+	err := s.Pool.QueryRow(ctx, `SELECT id::text, customer_id::text, status FROM orders WHERE `+where, arg).
+		Scan(&r.ID, &r.CustomerID, &r.Status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return OrderRef{}, errs.Wrap(err, errs.NotFound, "order not found")
+	}
+	return r, classify(err, "order")
+}
+
+// OrderFilter selects a page of orders, newest first. Zero fields do not filter.
+type OrderFilter struct {
+	CustomerID string
+	// SellerID keeps orders with at least one line sold by this seller (whole orders: callers
+	// show a seller its own lines with Order.ForSeller).
+	SellerID string
+	Status   string
+	// Limit is the page size (default 20); Cursor, a previous page's NextCursor, continues after it.
+	Limit  int
+	Cursor string
+}
+
+// OrderPage is one page of orders; NextCursor is nil on the last page.
+type OrderPage struct {
+	Items      []Order `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// orderCursor is the position after a page's last order. Keyset pagination stays stable while
+// new orders arrive at the head of the list.
+type orderCursor struct {
+	// Query fingerprints the filters, so a cursor is refused by a list it did not come from.
+	Query     string    `json:"q"`
+	CreatedAt time.Time `json:"t"`
+	ID        string    `json:"id"`
+}
+
+func (f OrderFilter) fingerprint() string {
+	b, _ := json.Marshal([]string{f.CustomerID, f.SellerID, f.Status})
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+// ListOrders returns one page of the orders matching f, newest first (ties by id). A malformed
+// cursor, or one from a list with other filters, is an invalid request.
+func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (OrderPage, error) {
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.CustomerID != "" {
+		where = append(where, "o.customer_id = "+arg(f.CustomerID)+"::uuid")
+	}
+	if f.SellerID != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM order_items oi WHERE oi.order_id = o.id AND oi.seller_id = "+arg(f.SellerID)+"::uuid)")
+	}
+	if f.Status != "" {
+		where = append(where, "o.status = "+arg(f.Status))
+	}
+	if f.Cursor != "" {
+		c, err := decodeOrderCursor(f.Cursor, f.fingerprint())
+		if err != nil {
+			return OrderPage{}, err
+		}
+		where = append(where, fmt.Sprintf("(o.created_at, o.id) < (%s, %s::uuid)", arg(c.CreatedAt), arg(c.ID)))
+	}
+	sql := ""
+	if len(where) > 0 {
+		sql = "WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY o.created_at DESC, o.id DESC LIMIT " + arg(f.Limit+1)
+	orders, err := loadOrders(ctx, s.Pool.Query, sql, args...)
+	if err != nil {
+		return OrderPage{}, fmt.Errorf("list orders: %w", classify(err, "order"))
+	}
+	page := OrderPage{Items: orders}
+	if len(orders) > f.Limit {
+		page.Items = orders[:f.Limit]
+		last := page.Items[f.Limit-1]
+		b, err := json.Marshal(orderCursor{Query: f.fingerprint(), CreatedAt: last.CreatedAt, ID: last.ID})
+		if err != nil {
+			return OrderPage{}, fmt.Errorf("list orders: encode cursor: %w", err)
+		}
+		next := base64.RawURLEncoding.EncodeToString(b)
+		page.NextCursor = &next
+	}
+	return page, nil
+}
+
+func decodeOrderCursor(cursor, query string) (orderCursor, error) {
+	bad := invalidParam("cursor", "is not a cursor this list gave out")
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return orderCursor{}, bad
+	}
+	var c orderCursor
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.CreatedAt.IsZero() {
+		return orderCursor{}, bad
+	}
+	// A forged id must be a 400 here, not a database error later.
+	if _, err := uuid.Parse(c.ID); err != nil {
+		return orderCursor{}, bad
+	}
+	if c.Query != query {
+		return orderCursor{}, invalidParam("cursor", "was made for a list with other filters; start again without a cursor")
+	}
+	return c, nil
+}
+
+// loadOrders reads the orders selected by tail (WHERE/ORDER/LIMIT over alias o), then their
+// lines, latest payments and timelines in one query each, whatever the number of orders.
+func loadOrders(ctx context.Context, query queryFunc, tail string, args ...any) ([]Order, error) {
+	rows, err := query(ctx, `
+		SELECT o.id::text, o.customer_id::text, o.status, o.cancel_reason, o.currency, o.total_cents,
+		       o.payment_method, o.shipping_address, o.created_at, o.updated_at
+		FROM orders o `+tail, args...)
+	if err != nil {
+		return nil, err
+	}
+	orders, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Order, error) {
+		var o Order
+		err := r.Scan(&o.ID, &o.CustomerID, &o.Status, &o.CancelReason, &o.Currency, &o.TotalCents,
+			&o.PaymentMethod, &o.ShippingAddress, &o.CreatedAt, &o.UpdatedAt)
+		o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+		o.Lines, o.Timeline = []OrderLine{}, []OrderEvent{}
+		return o, err
+	})
+	if err != nil || len(orders) == 0 {
+		return []Order{}, err
+	}
+	ids := make([]string, len(orders))
+	index := make(map[string]*Order, len(orders))
+	for i := range orders {
+		ids[i] = orders[i].ID
+		index[orders[i].ID] = &orders[i]
+	}
+	for _, load := range []func(context.Context, queryFunc, []string, map[string]*Order) error{
+		loadOrderLines, loadOrderTimelines, loadOrderPayments,
+	} {
+		if err := load(ctx, query, ids, index); err != nil {
+			return nil, err
+		}
+	}
+	return orders, nil
+}
+
+// loadOrderLines adds the lines of the orders ids to index, in line order.
+func loadOrderLines(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
+	rows, err := query(ctx, `
+		SELECT oi.order_id::text, oi.line_no, oi.product_id, oi.seller_id::text, oi.name, oi.quantity,
+		       oi.unit_price_cents, oi.currency, oi.fulfilment
+		FROM order_items oi
+		WHERE oi.order_id = ANY($1::uuid[]) ORDER BY oi.order_id, oi.line_no`, ids)
+	if err != nil {
+		return err
+	}
+	return forEachRow(rows, func(r pgx.Rows) error {
+		var orderID string
+		var l OrderLine
+		if err := r.Scan(&orderID, &l.LineNo, &l.ProductID, &l.SellerID, &l.Name, &l.Quantity,
+			&l.UnitPriceCents, &l.Currency, &l.Fulfilment); err != nil {
+			return err
+		}
+		l.LineTotalCents = l.UnitPriceCents * int64(l.Quantity)
+		index[orderID].Lines = append(index[orderID].Lines, l)
+		return nil
+	})
+}
+
+// loadOrderTimelines adds the timelines of the orders ids to index, oldest event first.
+func loadOrderTimelines(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
+	rows, err := query(ctx, `
+		SELECT order_id::text, status, note, created_at FROM order_events
+		WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, id`, ids)
+	if err != nil {
+		return err
+	}
+	return forEachRow(rows, func(r pgx.Rows) error {
+		var orderID string
+		var ev OrderEvent
+		if err := r.Scan(&orderID, &ev.Status, &ev.Note, &ev.At); err != nil {
+			return err
+		}
+		ev.At = ev.At.UTC()
+		index[orderID].Timeline = append(index[orderID].Timeline, ev)
+		return nil
+	})
+}
+
+// loadOrderPayments adds the latest payment of each of the orders ids to index.
+func loadOrderPayments(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
+	rows, err := query(ctx, `
+		SELECT DISTINCT ON (order_id) order_id::text, provider, provider_ref, status, amount_cents, currency
+		FROM payments WHERE order_id = ANY($1::uuid[])
+		ORDER BY order_id, created_at DESC, updated_at DESC`, ids)
+	if err != nil {
+		return err
+	}
+	return forEachRow(rows, func(r pgx.Rows) error {
+		var orderID string
+		var p OrderPayment
+		if err := r.Scan(&orderID, &p.Provider, &p.IntentID, &p.Status, &p.AmountCents, &p.Currency); err != nil {
+			return err
+		}
+		index[orderID].Payment = &p
+		return nil
+	})
+}
+
+// forEachRow calls fn for every row and closes rows.
+func forEachRow(rows pgx.Rows, fn func(pgx.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
