@@ -43,10 +43,25 @@ type ReserveInput struct {
 	PaymentTimeout time.Duration
 }
 
+// ReserveResult says whether the order's stock is held. Its JSON form is that of the
+// store.ReserveResult it replaced, so recorded histories still decode.
+type ReserveResult struct {
+	Reserved bool
+	// Status is the order's status after the step (awaiting_payment when reserved).
+	Status string
+	// CancelReason is set when the order was found canceled already.
+	CancelReason string
+	// Short lists the products that lacked stock (or are no longer for sale) when not reserved.
+	Short []int64
+}
+
 // ReserveInventory holds stock for every line of the order, or none.
-func (a *Checkout) ReserveInventory(ctx context.Context, in ReserveInput) (store.ReserveResult, error) {
-	res, err := a.Store.ReserveOrder(ctx, in.OrderID, a.now().Add(in.PaymentTimeout+a.ReservationGrace))
-	return res, classify(err)
+func (a *Checkout) ReserveInventory(ctx context.Context, in ReserveInput) (ReserveResult, error) {
+	r, err := a.Store.ReserveOrder(ctx, in.OrderID, a.now().Add(in.PaymentTimeout+a.ReservationGrace))
+	if err != nil {
+		return ReserveResult{}, classify(err)
+	}
+	return ReserveResult{Reserved: r.Reserved, Status: r.Status, CancelReason: r.CancelReason, Short: r.Short}, nil
 }
 
 // ChargeInput names the order to charge; the amount is read from the database, never passed in.
@@ -116,10 +131,21 @@ type ConfirmInput struct {
 	OrderID string
 }
 
+// ConfirmResult says whether the order is placed; JSON-compatible with store.ConfirmResult.
+type ConfirmResult struct {
+	Placed bool
+	// Status is the order's status when it was not placed by this call or an earlier one
+	// (canceled: the money must go back).
+	Status string
+}
+
 // ConfirmOrder places the order: stock taken, sale recorded, customer notified.
-func (a *Checkout) ConfirmOrder(ctx context.Context, in ConfirmInput) (store.ConfirmResult, error) {
-	res, err := a.Store.ConfirmOrder(ctx, in.OrderID)
-	return res, classify(err)
+func (a *Checkout) ConfirmOrder(ctx context.Context, in ConfirmInput) (ConfirmResult, error) {
+	r, err := a.Store.ConfirmOrder(ctx, in.OrderID)
+	if err != nil {
+		return ConfirmResult{}, classify(err)
+	}
+	return ConfirmResult{Placed: r.Placed, Status: r.Status}, nil
 }
 
 // VoidInput names the payment to undo.
@@ -162,10 +188,20 @@ type ReleaseInput struct {
 	Reason  string
 }
 
+// ReleaseResult says whether the order was canceled; JSON-compatible with store.ReleaseResult.
+type ReleaseResult struct {
+	Canceled bool
+	// Status is the order's status afterwards; placed (or later) means it was not canceled.
+	Status string
+}
+
 // ReleaseOrder puts the order's held stock back on sale and cancels the order with the reason.
-func (a *Checkout) ReleaseOrder(ctx context.Context, in ReleaseInput) (store.ReleaseResult, error) {
-	res, err := a.Store.ReleaseOrder(ctx, in.OrderID, in.Reason)
-	return res, classify(err)
+func (a *Checkout) ReleaseOrder(ctx context.Context, in ReleaseInput) (ReleaseResult, error) {
+	r, err := a.Store.ReleaseOrder(ctx, in.OrderID, in.Reason)
+	if err != nil {
+		return ReleaseResult{}, classify(err)
+	}
+	return ReleaseResult{Canceled: r.Canceled, Status: r.Status}, nil
 }
 
 // record stores the intent's state on the order's payment row.

@@ -110,9 +110,13 @@ type FailIngestInput struct {
 	Reason  string
 }
 
+// FailIngestResult is empty: it is there so fields can be added without changing the
+// activity's signature. Histories recorded before it hold no result, which the workflow ignores.
+type FailIngestResult struct{}
+
 // FailIngest marks the batch failed, keeping its progress for a later resume.
-func (a *Ingest) FailIngest(ctx context.Context, in FailIngestInput) error {
-	return a.Store.FailBatch(ctx, in.BatchID, in.Reason)
+func (a *Ingest) FailIngest(ctx context.Context, in FailIngestInput) (FailIngestResult, error) {
+	return FailIngestResult{}, a.Store.FailBatch(ctx, in.BatchID, in.Reason)
 }
 
 // batchError makes failures that retrying cannot fix non-retryable.

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 
 	"shopflow/notify"
 	"shopflow/ranking"
+	"shopflow/store"
 )
 
 // The kinds of seller digest (workflows.SellerDigestInput.Kind).
@@ -58,15 +58,15 @@ func (a *Digest) sendRankChanges(ctx context.Context, in SendDigestsInput) (Send
 		return SendDigestsResult{}, err
 	}
 	return a.sendEach(ctx, in, notify.RankChangeKind, func(ids []string) (composer, error) {
-		sellers, err := a.loadSellers(ctx, ids)
+		sellers, err := a.Store.DigestSellers(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
-		changes, err := a.loadRankChanges(ctx, at, ids)
+		changes, err := ranking.RankChangesOf(ctx, a.Store.Pool, at, ids)
 		if err != nil {
 			return nil, err
 		}
-		return func(sid string) (digestSeller, composedDigest, bool) {
+		return func(sid string) (store.DigestSeller, composedDigest, bool) {
 			s, ok := sellers[sid]
 			c, alerted := changes[sid]
 			if !ok || !alerted {
@@ -78,26 +78,4 @@ func (a *Digest) sendRankChanges(ctx context.Context, in SendDigestsInput) (Send
 			return s, composedDigest{Subject: subject, Text: text, HTML: html, Short: short}, true
 		}, nil
 	})
-}
-
-// loadRankChanges reads the period's alerts of the given sellers, by seller id.
-func (a *Digest) loadRankChanges(ctx context.Context, at time.Time, ids []string) (map[string]ranking.RankChange, error) {
-	rows, err := a.Store.Pool.Query(ctx, `SELECT seller_id::text, old_rank, new_rank, of_sellers
-		FROM seller_rank_changes WHERE period_end = $1 AND seller_id = ANY($2::uuid[])`, at, ids)
-	if err != nil {
-		return nil, fmt.Errorf("rank changes of %d sellers: %w", len(ids), err)
-	}
-	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ranking.RankChange, error) {
-		var c ranking.RankChange
-		err := row.Scan(&c.SellerID, &c.OldRank, &c.NewRank, &c.Of)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("rank changes: %w", err)
-	}
-	out := make(map[string]ranking.RankChange, len(changes))
-	for _, c := range changes {
-		out[c.SellerID] = c
-	}
-	return out, nil
 }

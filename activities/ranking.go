@@ -20,9 +20,16 @@ type TopSellers struct {
 	N      int    // products kept per category when the input does not say
 }
 
+// RankWindow is the period a ranking covers: whole hours from From (included) to To
+// (excluded). Its JSON form is that of the ranking.Window it stands for in histories.
+type RankWindow struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
 // PublishInput names the window to rank.
 type PublishInput struct {
-	Window ranking.Window
+	Window RankWindow
 	// N is how many products each category keeps; zero means the worker's configured number.
 	N int
 	// RankChangeThreshold, when positive, records an alert for each seller whose overall rank
@@ -55,7 +62,7 @@ func (a *TopSellers) PublishTopSellers(ctx context.Context, in PublishInput) (Pu
 	if n <= 0 {
 		n = 100
 	}
-	r, err := ranking.Compute(ctx, a.DB, in.Window, n)
+	r, err := ranking.Compute(ctx, a.DB, ranking.Window{From: in.Window.From, To: in.Window.To}, n)
 	if err != nil {
 		return PublishResult{}, err
 	}

@@ -34,9 +34,29 @@ type ExpiredInput struct {
 	Limit int
 }
 
+// ExpiredOrder is an order whose held stock is past its expiry.
+type ExpiredOrder struct {
+	OrderID  string
+	IntentID string // empty when no payment was started
+}
+
+// ExpiredResult lists orders whose held stock is past its expiry. Histories recorded before
+// this type existed hold a bare list of ExpiredOrder instead (see workflows.ReservationSweep).
+type ExpiredResult struct {
+	Orders []ExpiredOrder
+}
+
 // ExpiredReservations lists orders whose held stock is past its expiry.
-func (a *Sweep) ExpiredReservations(ctx context.Context, in ExpiredInput) ([]store.ExpiredOrder, error) {
-	return a.Store.ExpiredReservationOrders(ctx, a.now(), in.Limit)
+func (a *Sweep) ExpiredReservations(ctx context.Context, in ExpiredInput) (ExpiredResult, error) {
+	orders, err := a.Store.ExpiredReservationOrders(ctx, a.now(), in.Limit)
+	if err != nil {
+		return ExpiredResult{}, fmt.Errorf("expired reservations: %w", err)
+	}
+	res := ExpiredResult{Orders: make([]ExpiredOrder, len(orders))}
+	for i, o := range orders {
+		res.Orders[i] = ExpiredOrder{OrderID: o.OrderID, IntentID: o.IntentID}
+	}
+	return res, nil
 }
 
 // RunningInput names workflow executions to look up.
@@ -44,9 +64,15 @@ type RunningInput struct {
 	WorkflowIDs []string
 }
 
+// RunningResult says, by workflow ID, which of the workflows asked about are running.
+// Histories recorded before this type existed hold the bare map instead.
+type RunningResult struct {
+	Running map[string]bool
+}
+
 // RunningWorkflows reports which of the workflows are still running. A workflow that does not
 // exist is not running.
-func (a *Sweep) RunningWorkflows(ctx context.Context, in RunningInput) (map[string]bool, error) {
+func (a *Sweep) RunningWorkflows(ctx context.Context, in RunningInput) (RunningResult, error) {
 	running := make(map[string]bool, len(in.WorkflowIDs))
 	for _, id := range in.WorkflowIDs {
 		d, err := a.Temporal.DescribeWorkflowExecution(ctx, id, "")
@@ -55,12 +81,12 @@ func (a *Sweep) RunningWorkflows(ctx context.Context, in RunningInput) (map[stri
 		case errors.As(err, &notFound):
 			running[id] = false
 		case err != nil:
-			return nil, fmt.Errorf("describe workflow %s: %w", id, err)
+			return RunningResult{}, fmt.Errorf("describe workflow %s: %w", id, err)
 		default:
 			running[id] = d.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING
 		}
 	}
-	return running, nil
+	return RunningResult{Running: running}, nil
 }
 
 // StaleInput bounds the search for orders whose saga never started.
@@ -69,7 +95,24 @@ type StaleInput struct {
 	Limit     int
 }
 
+// StaleOrder is an order still pending long after it was written: its saga never started.
+type StaleOrder struct{ OrderID, CustomerID string }
+
+// StaleResult lists orders whose saga never started. Histories recorded before this type
+// existed hold a bare list of StaleOrder instead.
+type StaleResult struct {
+	Orders []StaleOrder
+}
+
 // StalePendingOrders lists orders still pending long after they were written.
-func (a *Sweep) StalePendingOrders(ctx context.Context, in StaleInput) ([]store.StaleOrder, error) {
-	return a.Store.StalePendingOrders(ctx, a.now().Add(-in.OlderThan), in.Limit)
+func (a *Sweep) StalePendingOrders(ctx context.Context, in StaleInput) (StaleResult, error) {
+	orders, err := a.Store.StalePendingOrders(ctx, a.now().Add(-in.OlderThan), in.Limit)
+	if err != nil {
+		return StaleResult{}, fmt.Errorf("pending orders older than %s: %w", in.OlderThan, err)
+	}
+	res := StaleResult{Orders: make([]StaleOrder, len(orders))}
+	for i, o := range orders {
+		res.Orders[i] = StaleOrder{OrderID: o.OrderID, CustomerID: o.CustomerID}
+	}
+	return res, nil
 }

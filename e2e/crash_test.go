@@ -141,61 +141,10 @@ func TestWorkerKilledMidFlight(t *testing.T) {
 		t.Error("no saga lost a workflow task to the kill: it did not land mid-flight")
 	}
 
-	if n := e.count(`SELECT count(*) FROM orders WHERE status NOT IN ('placed', 'canceled')`); n != 0 {
-		t.Errorf("%d orders neither placed nor canceled", n)
-	}
 	if n := e.count(`SELECT count(*) FROM orders WHERE status = 'placed'`); n == 0 {
 		t.Error("no order was placed")
 	}
-	// Each placed order: exactly one intent, succeeded and kept, and one succeeded payment row.
-	rows, err := e.db.Query(context.Background(), `
-		SELECT o.id::text, o.payment_method,
-		       (SELECT string_agg(si.status || CASE WHEN si.refunded THEN '+refunded' ELSE '' END, ',')
-		        FROM sandbox_intents si WHERE si.metadata->>'order_id' = o.id::text),
-		       (SELECT string_agg(p.status, ',') FROM payments p WHERE p.order_id = o.id)
-		FROM orders o WHERE o.status = 'placed' ORDER BY o.id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id, card string
-		var intents, payments *string
-		if err := rows.Scan(&id, &card, &intents, &payments); err != nil {
-			t.Fatal(err)
-		}
-		if deref(intents) != "succeeded" || deref(payments) != "succeeded" {
-			t.Errorf("placed order %s (%s): intents [%s], payment rows [%s]; want one succeeded of each",
-				id, card, deref(intents), deref(payments))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	// No canceled order kept money.
-	if n := e.count(`
-		SELECT count(*) FROM orders o JOIN sandbox_intents si ON si.metadata->>'order_id' = o.id::text
-		WHERE o.status = 'canceled' AND si.status = 'succeeded' AND NOT si.refunded`); n != 0 {
-		t.Errorf("%d canceled orders kept a payment", n)
-	}
-	if n := e.count(`SELECT count(*) FROM sandbox_intents si WHERE NOT EXISTS
-		(SELECT 1 FROM orders o WHERE o.id::text = si.metadata->>'order_id')`); n != 0 {
-		t.Errorf("%d payment intents belong to no order", n)
-	}
-	// Stock adds up: what is gone is exactly what placed orders bought; nothing stays held.
-	for _, p := range products {
-		sold := e.count(`SELECT coalesce(sum(oi.quantity), 0) FROM order_items oi JOIN orders o ON o.id = oi.order_id
-			WHERE o.status = 'placed' AND oi.product_id = $1`, p)
-		if onHand, reserved := e.stock(p); onHand != initial[p]-sold || reserved != 0 {
-			t.Errorf("product %d: on_hand %d reserved %d, want %d (%d - %d sold) and 0", p, onHand, reserved, initial[p]-sold, initial[p], sold)
-		}
-		facts := e.count(`SELECT coalesce(sum(quantity), 0) FROM sales_facts WHERE product_id = $1`, p)
-		if facts != sold {
-			t.Errorf("product %d: sales facts count %d units, placed orders %d", p, facts, sold)
-		}
-	}
-	if n := e.count(`SELECT count(*) FROM reservations WHERE status = 'held'`); n != 0 {
-		t.Errorf("%d reservations still held", n)
-	}
+	e.wantConsistent(ids, initial, true)
 }
 
 // historyHas reports whether the workflow's history holds an event of type t.
@@ -214,13 +163,6 @@ func (e *env) historyHas(workflowID string, t enums.EventType) bool {
 		}
 	}
 	return false
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // workerProcess is `shopflow worker` running as a child process.

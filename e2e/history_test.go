@@ -24,13 +24,18 @@ func recording() bool {
 	return *recordHistories || os.Getenv("SHOPFLOW_RECORD_HISTORIES") == "1"
 }
 
-// checkoutHistories prefixes the names of the histories TestRecordHistories records. Recorded
-// files are never overwritten (writeHistory): after a versioned change to the saga, record its
-// new shapes beside the old ones by changing the prefix (e.g. "checkout_v2_").
+// checkoutHistories prefixes the names of the histories TestRecordHistories records.
 const checkoutHistories = "checkout_"
 
-// TestRecordHistories runs one saga down each path the checkout takes, plus a sweep, against the
-// real server, and writes their histories to workflows/testdata/<name>.json, where
+// historyGeneration ends the name of every history recorded from now on. Recorded files are
+// never overwritten (writeHistory), so a change that reshapes histories (a versioned workflow
+// change, activity results of a new shape) records beside the old files under a new
+// generation; the old files stay, proving that executions recorded in their shape can finish.
+// The generation "" holds the histories recorded before activities had Result types of their own.
+const historyGeneration = "_results"
+
+// TestRecordHistories runs one saga down each path the checkout takes, plus a sweep, against
+// the real server, and writes their histories to workflows/testdata (writeHistory), where
 // workflows/replay_test.go replays them against the current workflow code. Run it after a
 // deliberate, versioned workflow change:
 //
@@ -96,7 +101,7 @@ func wantOutcome(t *testing.T, res workflows.CheckoutResult, status, reason stri
 }
 
 // saveHistory writes the closed workflow's full history, as protojson indented for review,
-// to workflows/testdata/<name>.json.
+// to workflows/testdata/<name><historyGeneration>.json.
 func (e *env) saveHistory(name, workflowID string) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -118,11 +123,12 @@ func (e *env) saveHistory(name, workflowID string) {
 	}
 }
 
-// writeHistory writes a history to workflows/testdata/<name>.json, as protojson re-indented
-// (protojson varies its whitespace from run to run) so that it reads well in review. It never
-// writes over a recorded history, which stands for executions that may still be running:
-// replaying it is what proves the current code can finish them. An existing file is kept and
-// reported (ok false); record a changed shape under a new name.
+// writeHistory writes a history to workflows/testdata/<name><historyGeneration>.json, as
+// protojson re-indented (protojson varies its whitespace from run to run) so that it reads
+// well in review. It never writes over a recorded history, which stands for executions that
+// may still be running: replaying it is what proves the current code can finish them. An
+// existing file is kept and reported (ok false); record a changed shape under a new
+// historyGeneration.
 func writeHistory(t *testing.T, name string, hist *historypb.History) (path string, ok bool) {
 	t.Helper()
 	compact, err := protojson.Marshal(hist)
@@ -134,7 +140,7 @@ func writeHistory(t *testing.T, name string, hist *historypb.History) (path stri
 		t.Fatal(err)
 	}
 	out.WriteByte('\n')
-	path = filepath.Join(suite.root, "workflows", "testdata", name+".json")
+	path = filepath.Join(suite.root, "workflows", "testdata", name+historyGeneration+".json")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		t.Logf("kept %s: recorded already, histories are never re-recorded (record a new shape under a new name)", path)

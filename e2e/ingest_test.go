@@ -24,6 +24,7 @@ import (
 
 	"shopflow/config"
 	"shopflow/ingest"
+	"shopflow/ingest/ingesttest"
 	"shopflow/store"
 	"shopflow/workflows"
 )
@@ -74,7 +75,7 @@ func (ie *ingestEnv) environ() []string {
 func (ie *ingestEnv) orderFile(lines int, seed int64) ([]byte, int64) {
 	ie.t.Helper()
 	var buf bytes.Buffer
-	if err := ingest.GenerateFile(&buf, lines, ie.products, seed); err != nil {
+	if err := ingesttest.GenerateFile(&buf, lines, ie.products, seed); err != nil {
 		ie.t.Fatal(err)
 	}
 	var units int64

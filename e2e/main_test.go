@@ -252,12 +252,18 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, f := range settings.adjust {
 		f(&cfg)
 	}
-	e := &env{t: t, cfg: cfg, db: openPool(t, dbURL), temporal: suite.temporal}
-	if settings.worker {
+	return assembleEnv(t, cfg, suite.temporal, settings.worker)
+}
+
+// assembleEnv builds the deployment on cfg and the Temporal client c: the API as package app
+// builds it behind an httptest server and, with worker, an in-process worker. The worker (if
+// any) shares the API's Temporal client, so sagas take the eager path as in shopflow dev.
+func assembleEnv(t *testing.T, cfg config.Config, c client.Client, worker bool) *env {
+	t.Helper()
+	e := &env{t: t, cfg: cfg, db: openPool(t, cfg.DatabaseURL), temporal: c}
+	if worker {
 		e.startWorker()
 	}
-	// The API process, wired by package app as cmd/shopflow wires it; its in-process worker (if
-	// any) shares the Temporal client, so sagas take the eager path as in shopflow dev.
 	a := e.openApp()
 	e.redis = a.Redis
 	srv, err := a.API(func(d *api.Deps) { e.checkouts = d.Checkouts.(*workflows.Checkouts) })

@@ -107,14 +107,37 @@ func RankChanges(ctx context.Context, db interface {
 	if err != nil {
 		return nil, fmt.Errorf("rank changes of %s: %w", period.Format(time.RFC3339), err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (RankChange, error) {
-		var c RankChange
-		err := row.Scan(&c.PeriodEnd, &c.SellerID, &c.OldRank, &c.NewRank, &c.Of)
-		c.PeriodEnd = c.PeriodEnd.UTC()
-		return c, err
-	})
+	out, err := pgx.CollectRows(rows, scanRankChange)
 	if err != nil {
 		return nil, fmt.Errorf("rank changes of %s: %w", period.Format(time.RFC3339), err)
 	}
 	return out, nil
+}
+
+// RankChangesOf returns the alerts of the period for the given sellers, by seller id; sellers
+// not alerted for the period are absent.
+func RankChangesOf(ctx context.Context, db interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, period time.Time, sellerIDs []string) (map[string]RankChange, error) {
+	rows, err := db.Query(ctx, `SELECT period_end, seller_id::text, old_rank, new_rank, of_sellers
+		FROM seller_rank_changes WHERE period_end = $1 AND seller_id = ANY($2::uuid[])`, period.UTC(), sellerIDs)
+	if err != nil {
+		return nil, fmt.Errorf("rank changes of %d sellers for %s: %w", len(sellerIDs), period.Format(time.RFC3339), err)
+	}
+	changes, err := pgx.CollectRows(rows, scanRankChange)
+	if err != nil {
+		return nil, fmt.Errorf("rank changes of %d sellers for %s: %w", len(sellerIDs), period.Format(time.RFC3339), err)
+	}
+	out := make(map[string]RankChange, len(changes))
+	for _, c := range changes {
+		out[c.SellerID] = c
+	}
+	return out, nil
+}
+
+func scanRankChange(row pgx.CollectableRow) (RankChange, error) {
+	var c RankChange
+	err := row.Scan(&c.PeriodEnd, &c.SellerID, &c.OldRank, &c.NewRank, &c.Of)
+	c.PeriodEnd = c.PeriodEnd.UTC()
+	return c, err
 }

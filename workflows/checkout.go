@@ -73,7 +73,7 @@ type checkoutSaga struct {
 func (s *checkoutSaga) run(ctx workflow.Context) (CheckoutResult, error) {
 	var a *activities.Checkout
 
-	var reserved store.ReserveResult
+	var reserved activities.ReserveResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, reserveOptions), a.ReserveInventory,
 		activities.ReserveInput{OrderID: s.in.OrderID, PaymentTimeout: s.in.PaymentTimeout}).Get(ctx, &reserved)
 	if err != nil {
@@ -173,7 +173,7 @@ func (s *checkoutSaga) awaitPayment(ctx workflow.Context) (CheckoutResult, error
 func (s *checkoutSaga) confirm(ctx workflow.Context) (CheckoutResult, error) {
 	s.step = StepConfirming
 	var a *activities.Checkout
-	var res store.ConfirmResult
+	var res activities.ConfirmResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, confirmOptions), a.ConfirmOrder,
 		activities.ConfirmInput{OrderID: s.in.OrderID}).Get(ctx, &res)
 	if err != nil {
@@ -207,7 +207,7 @@ func (s *checkoutSaga) compensate(ctx workflow.Context, reason string, cause err
 			return CheckoutResult{}, err
 		}
 	}
-	var released store.ReleaseResult
+	var released activities.ReleaseResult
 	if err := workflow.ExecuteLocalActivity(dctx, a.ReleaseOrder,
 		activities.ReleaseInput{OrderID: s.in.OrderID, Reason: reason}).Get(dctx, &released); err != nil {
 		return CheckoutResult{}, err

@@ -87,10 +87,10 @@ type Checkouts struct {
 	PaymentTimeout time.Duration
 	// EagerStart asks for eager workflow start: when Client also runs a worker for TaskQueue
 	// (shopflow dev), the server hands the saga's first workflow task back in the start
-	// response and that worker runs it at once, skipping a task-queue dispatch and a poll. The
-	// checkout benchmark measured -23% Temporal CPU per checkout and +19% checkouts/s with it,
-	// for a slower start call (the 202 waits for the dispatch). Where the client runs no such
-	// worker (shopflow api alone) the start is an ordinary one.
+	// response and that worker runs it at once, skipping a task-queue dispatch and a poll, so
+	// the server does less work per checkout; the price is a slower start call (the 202 waits
+	// for the dispatch). Where the client runs no such worker (shopflow api alone) the start
+	// is an ordinary one.
 	EagerStart bool
 }
 

@@ -34,8 +34,8 @@ func input() CheckoutInput {
 	return CheckoutInput{OrderID: "order-1", CustomerID: "cust-1", PaymentTimeout: testTimeout}
 }
 
-func reserved() store.ReserveResult {
-	return store.ReserveResult{Reserved: true, Status: store.OrderAwaitingPayment}
+func reserved() activities.ReserveResult {
+	return activities.ReserveResult{Reserved: true, Status: store.OrderAwaitingPayment}
 }
 
 func charged(status payment.Status) activities.ChargeResult {
@@ -44,7 +44,7 @@ func charged(status payment.Status) activities.ChargeResult {
 
 func releaseWith(env *testsuite.TestWorkflowEnvironment, reason string) {
 	env.OnActivity(a.ReleaseOrder, mock.Anything, activities.ReleaseInput{OrderID: "order-1", Reason: reason}).
-		Return(store.ReleaseResult{Canceled: true, Status: store.OrderCanceled}, nil).Once()
+		Return(activities.ReleaseResult{Canceled: true, Status: store.OrderCanceled}, nil).Once()
 }
 
 func voids(env *testsuite.TestWorkflowEnvironment, refunded bool) {
@@ -56,7 +56,7 @@ func TestCheckoutSuccess(t *testing.T) {
 	env := newCheckoutEnv(t)
 	env.OnActivity(a.ReserveInventory, mock.Anything, activities.ReserveInput{OrderID: "order-1", PaymentTimeout: testTimeout}).Return(reserved(), nil).Once()
 	env.OnActivity(a.ChargePayment, mock.Anything, activities.ChargeInput{OrderID: "order-1"}).Return(charged(payment.StatusSucceeded), nil).Once()
-	env.OnActivity(a.ConfirmOrder, mock.Anything, activities.ConfirmInput{OrderID: "order-1"}).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
+	env.OnActivity(a.ConfirmOrder, mock.Anything, activities.ConfirmInput{OrderID: "order-1"}).Return(activities.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	env.ExecuteWorkflow(Checkout, input())
 	if r := completed[CheckoutResult](t, env); r.Status != store.OrderPlaced || r.IntentID != "pi_1" {
 		t.Fatalf("result %+v", r)
@@ -67,7 +67,7 @@ func TestCheckoutSuccess(t *testing.T) {
 
 func TestCheckoutOutOfStockChargesNothing(t *testing.T) {
 	env := newCheckoutEnv(t)
-	env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(store.ReserveResult{Reserved: false, Status: store.OrderPending, Short: []int64{7}}, nil).Once()
+	env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(activities.ReserveResult{Reserved: false, Status: store.OrderPending, Short: []int64{7}}, nil).Once()
 	releaseWith(env, store.ReasonOutOfStock)
 	env.ExecuteWorkflow(Checkout, input())
 	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonOutOfStock {
@@ -129,7 +129,7 @@ func TestCheckoutPaymentCompletedByWebhook(t *testing.T) {
 	awaitingAction(env)
 	// The saga checks the signal with the provider (which also records the payment's state).
 	env.OnActivity(a.PaymentStatus, mock.Anything, activities.PaymentStatusInput{OrderID: "order-1", IntentID: "pi_1"}).Return(charged(payment.StatusSucceeded), nil).Once()
-	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
+	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(activities.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	env.RegisterDelayedCallback(func() {
 		// A result for some other intent must be ignored, not taken for this order's payment.
 		env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_other", Status: "succeeded"})
@@ -177,7 +177,7 @@ func TestCheckoutPaymentSucceedsAtTheTimeout(t *testing.T) {
 	env := newCheckoutEnv(t)
 	awaitingAction(env)
 	env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
-	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
+	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(activities.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	env.ExecuteWorkflow(Checkout, input())
 	if r := completed[CheckoutResult](t, env); r.Status != store.OrderPlaced {
 		t.Fatalf("result %+v", r)
@@ -191,7 +191,7 @@ func TestCheckoutWebhookRacesTheTimeout(t *testing.T) {
 	env := newCheckoutEnv(t)
 	awaitingAction(env)
 	env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
-	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
+	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(activities.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "succeeded"})
 	}, testTimeout)
@@ -239,7 +239,7 @@ func TestCheckoutCompensationFailsOnceThenSucceeds(t *testing.T) {
 	env.OnActivity(a.ChargePayment, mock.Anything, mock.Anything).Return(activities.ChargeResult{IntentID: "pi_1", Status: payment.StatusFailed}, nil).Once()
 	env.OnActivity(a.VoidPayment, mock.Anything, mock.Anything).Return(activities.VoidResult{}, errors.New("stripe: 503")).Once()
 	voids(env, false)
-	env.OnActivity(a.ReleaseOrder, mock.Anything, mock.Anything).Return(store.ReleaseResult{}, errors.New("postgres: connection refused")).Once()
+	env.OnActivity(a.ReleaseOrder, mock.Anything, mock.Anything).Return(activities.ReleaseResult{}, errors.New("postgres: connection refused")).Once()
 	releaseWith(env, store.ReasonPaymentDeclined)
 	env.ExecuteWorkflow(Checkout, input())
 	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonPaymentDeclined {
@@ -270,9 +270,9 @@ func TestCheckoutPaidButCanceledMeanwhile(t *testing.T) {
 	env := newCheckoutEnv(t)
 	env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(reserved(), nil).Once()
 	env.OnActivity(a.ChargePayment, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
-	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: false, Status: store.OrderCanceled}, nil).Once()
+	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(activities.ConfirmResult{Placed: false, Status: store.OrderCanceled}, nil).Once()
 	voids(env, true)
-	env.OnActivity(a.ReleaseOrder, mock.Anything, mock.Anything).Return(store.ReleaseResult{Canceled: true, Status: store.OrderCanceled}, nil).Once()
+	env.OnActivity(a.ReleaseOrder, mock.Anything, mock.Anything).Return(activities.ReleaseResult{Canceled: true, Status: store.OrderCanceled}, nil).Once()
 	env.ExecuteWorkflow(Checkout, input())
 	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled {
 		t.Fatalf("result %+v", r)
@@ -316,7 +316,7 @@ func TestCheckoutFalseSuccessSignalIsChecked(t *testing.T) {
 func TestCheckoutAlreadyCanceledReportsTheReason(t *testing.T) {
 	env := newCheckoutEnv(t)
 	env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).
-		Return(store.ReserveResult{Status: store.OrderCanceled, CancelReason: store.ReasonOutOfStock}, nil).Once()
+		Return(activities.ReserveResult{Status: store.OrderCanceled, CancelReason: store.ReasonOutOfStock}, nil).Once()
 	env.ExecuteWorkflow(Checkout, input())
 	if r := completed[CheckoutResult](t, env); r.Status != store.OrderCanceled || r.CancelReason != store.ReasonOutOfStock {
 		t.Fatalf("result %+v", r)
@@ -342,7 +342,7 @@ func TestCheckoutStatusUpserts(t *testing.T) {
 	placedDirectly := func(env *testsuite.TestWorkflowEnvironment) {
 		env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(reserved(), nil).Once()
 		env.OnActivity(a.ChargePayment, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
-		env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
+		env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(activities.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 	}
 	for _, tc := range []struct {
 		name  string
@@ -351,13 +351,13 @@ func TestCheckoutStatusUpserts(t *testing.T) {
 	}{
 		{"placed", placedDirectly, []string{store.OrderAwaitingPayment, store.OrderPlaced}},
 		{"out of stock", func(env *testsuite.TestWorkflowEnvironment) {
-			env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(store.ReserveResult{Status: store.OrderPending, Short: []int64{7}}, nil).Once()
+			env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(activities.ReserveResult{Status: store.OrderPending, Short: []int64{7}}, nil).Once()
 			releaseWith(env, store.ReasonOutOfStock)
 		}, []string{store.OrderCanceled}},
 		{"after 3-D Secure", func(env *testsuite.TestWorkflowEnvironment) {
 			awaitingAction(env)
 			env.OnActivity(a.PaymentStatus, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
-			env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(store.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
+			env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).Return(activities.ConfirmResult{Placed: true, Status: store.OrderPlaced}, nil).Once()
 			env.RegisterDelayedCallback(func() {
 				env.SignalWorkflow(SignalPaymentResult, PaymentResult{IntentID: "pi_1", Status: "succeeded"})
 			}, time.Minute)

@@ -82,7 +82,7 @@ func TestIngestBatchUnusableFileFailsAtOnce(t *testing.T) {
 	env := newIngestEnv(t)
 	env.OnActivity(ingestActs.IngestChunk, mock.Anything, chunkIn()).
 		Return(activities.IngestChunkResult{}, temporal.NewNonRetryableApplicationError("stored file is missing", activities.ErrTypeBatchUnusable, nil)).Once()
-	env.OnActivity(ingestActs.FailIngest, mock.Anything, activities.FailIngestInput{BatchID: testBatch, Reason: "stored file is missing"}).Return(nil).Once()
+	env.OnActivity(ingestActs.FailIngest, mock.Anything, activities.FailIngestInput{BatchID: testBatch, Reason: "stored file is missing"}).Return(activities.FailIngestResult{}, nil).Once()
 	env.ExecuteWorkflow(IngestBatch, IngestBatchInput{BatchID: testBatch})
 	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "stored file is missing") {
 		t.Fatalf("workflow error %v", err)

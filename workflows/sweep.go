@@ -31,6 +31,10 @@ type SweepResult struct {
 	Restarted int // sagas started for orders left pending
 }
 
+// sweepResultsChange guards the sweep's decoding of its activities' results: histories
+// recorded before the activities returned Result structs hold a bare list or map instead.
+const sweepResultsChange = "sweep-activity-results"
+
 // ReservationSweep releases stock held past its expiry by orders whose checkout saga is no
 // longer running, and starts the saga of orders left pending (their start failed, e.g. while
 // Temporal was unreachable), so no stock leaks and no order is stranded.
@@ -45,52 +49,71 @@ func ReservationSweep(ctx workflow.Context, in SweepInput) (SweepResult, error) 
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
 	})
-	var sweep *activities.Sweep
-	var checkout *activities.Checkout
+	s := sweepRun{results: workflow.GetVersion(ctx, sweepResultsChange, workflow.DefaultVersion, 1)}
 	var res SweepResult
-
-	var expired []store.ExpiredOrder
-	if err := workflow.ExecuteActivity(ctx, sweep.ExpiredReservations, activities.ExpiredInput{Limit: in.Limit}).Get(ctx, &expired); err != nil {
+	released, err := s.releaseAbandoned(ctx, in.Limit)
+	res.Released = released
+	if err != nil {
 		return res, err
 	}
-	if len(expired) > 0 {
-		ids := make([]string, len(expired))
-		for i, e := range expired {
-			ids[i] = CheckoutWorkflowID(e.OrderID)
-		}
-		var running map[string]bool
-		if err := workflow.ExecuteActivity(ctx, sweep.RunningWorkflows, activities.RunningInput{WorkflowIDs: ids}).Get(ctx, &running); err != nil {
-			return res, err
-		}
-		for _, e := range expired { // slice order, not map order: deterministic
-			if running[CheckoutWorkflowID(e.OrderID)] {
-				continue // its saga still owns the stock and will settle it
-			}
-			// The saga is gone, so nobody else will undo its payment: void it (or refund it, if
-			// the shopper completed it after the saga died) before the order is canceled.
-			if e.IntentID != "" {
-				var voided activities.VoidResult
-				if err := workflow.ExecuteActivity(ctx, checkout.VoidPayment,
-					activities.VoidInput{OrderID: e.OrderID, IntentID: e.IntentID}).Get(ctx, &voided); err != nil {
-					return res, err
-				}
-			}
-			var released store.ReleaseResult
-			if err := workflow.ExecuteActivity(ctx, checkout.ReleaseOrder,
-				activities.ReleaseInput{OrderID: e.OrderID, Reason: store.ReasonReservationExpiry}).Get(ctx, &released); err != nil {
-				return res, err
-			}
-			if released.Canceled {
-				res.Released++
-			}
-		}
-	}
+	res.Restarted, err = s.restartStale(ctx, in)
+	return res, err
+}
 
-	var stale []store.StaleOrder
-	if err := workflow.ExecuteActivity(ctx, sweep.StalePendingOrders,
-		activities.StaleInput{OlderThan: in.StaleAfter, Limit: in.Limit}).Get(ctx, &stale); err != nil {
-		return res, err
+// sweepRun is one sweep: which shape its activities' results have in this history.
+type sweepRun struct {
+	results workflow.Version
+}
+
+// releaseAbandoned releases the expired reservations of orders whose saga is gone, voiding
+// their payment first, and returns how many orders it canceled.
+func (s sweepRun) releaseAbandoned(ctx workflow.Context, limit int) (int, error) {
+	expired, err := s.expiredReservations(ctx, limit)
+	if err != nil || len(expired) == 0 {
+		return 0, err
 	}
+	ids := make([]string, len(expired))
+	for i, e := range expired {
+		ids[i] = CheckoutWorkflowID(e.OrderID)
+	}
+	running, err := s.runningWorkflows(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	var checkout *activities.Checkout
+	n := 0
+	for _, e := range expired { // slice order, not map order: deterministic
+		if running[CheckoutWorkflowID(e.OrderID)] {
+			continue // its saga still owns the stock and will settle it
+		}
+		// The saga is gone, so nobody else will undo its payment: void it (or refund it, if
+		// the shopper completed it after the saga died) before the order is canceled.
+		if e.IntentID != "" {
+			var voided activities.VoidResult
+			if err := workflow.ExecuteActivity(ctx, checkout.VoidPayment,
+				activities.VoidInput{OrderID: e.OrderID, IntentID: e.IntentID}).Get(ctx, &voided); err != nil {
+				return n, err
+			}
+		}
+		var released activities.ReleaseResult
+		if err := workflow.ExecuteActivity(ctx, checkout.ReleaseOrder,
+			activities.ReleaseInput{OrderID: e.OrderID, Reason: store.ReasonReservationExpiry}).Get(ctx, &released); err != nil {
+			return n, err
+		}
+		if released.Canceled {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// restartStale starts the saga of each order left pending and returns how many it started.
+func (s sweepRun) restartStale(ctx workflow.Context, in SweepInput) (int, error) {
+	stale, err := s.stalePendingOrders(ctx, in)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
 	for _, o := range stale {
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID:            CheckoutWorkflowID(o.OrderID),
@@ -106,9 +129,48 @@ func ReservationSweep(ctx workflow.Context, in SweepInput) (SweepResult, error) 
 			continue // a saga exists after all: it will move the order
 		}
 		if err != nil {
-			return res, err
+			return n, err
 		}
-		res.Restarted++
+		n++
 	}
-	return res, nil
+	return n, nil
+}
+
+func (s sweepRun) expiredReservations(ctx workflow.Context, limit int) ([]activities.ExpiredOrder, error) {
+	var sweep *activities.Sweep
+	f := workflow.ExecuteActivity(ctx, sweep.ExpiredReservations, activities.ExpiredInput{Limit: limit})
+	if s.results == workflow.DefaultVersion {
+		var orders []activities.ExpiredOrder
+		err := f.Get(ctx, &orders)
+		return orders, err
+	}
+	var res activities.ExpiredResult
+	err := f.Get(ctx, &res)
+	return res.Orders, err
+}
+
+func (s sweepRun) runningWorkflows(ctx workflow.Context, ids []string) (map[string]bool, error) {
+	var sweep *activities.Sweep
+	f := workflow.ExecuteActivity(ctx, sweep.RunningWorkflows, activities.RunningInput{WorkflowIDs: ids})
+	if s.results == workflow.DefaultVersion {
+		var running map[string]bool
+		err := f.Get(ctx, &running)
+		return running, err
+	}
+	var res activities.RunningResult
+	err := f.Get(ctx, &res)
+	return res.Running, err
+}
+
+func (s sweepRun) stalePendingOrders(ctx workflow.Context, in SweepInput) ([]activities.StaleOrder, error) {
+	var sweep *activities.Sweep
+	f := workflow.ExecuteActivity(ctx, sweep.StalePendingOrders, activities.StaleInput{OlderThan: in.StaleAfter, Limit: in.Limit})
+	if s.results == workflow.DefaultVersion {
+		var orders []activities.StaleOrder
+		err := f.Get(ctx, &orders)
+		return orders, err
+	}
+	var res activities.StaleResult
+	err := f.Get(ctx, &res)
+	return res.Orders, err
 }

@@ -68,7 +68,7 @@ func TopSellers(ctx workflow.Context, in TopSellersInput) (TopSellersResult, err
 	var a *activities.TopSellers
 	var pub activities.PublishResult
 	if err := workflow.ExecuteActivity(ctx, a.PublishTopSellers,
-		activities.PublishInput{Window: w, N: in.N, RankChangeThreshold: in.RankChangeThreshold}).Get(ctx, &pub); err != nil {
+		activities.PublishInput{Window: activities.RankWindow{From: w.From, To: w.To}, N: in.N, RankChangeThreshold: in.RankChangeThreshold}).Get(ctx, &pub); err != nil {
 		return TopSellersResult{Window: w}, err
 	}
 	res := TopSellersResult{Window: w, Generation: pub.Generation, Current: pub.Current, Categories: pub.Categories,

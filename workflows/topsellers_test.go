@@ -34,7 +34,7 @@ func newTopSellersEnv(t *testing.T, startedAt time.Time) *testsuite.TestWorkflow
 
 // expectPublication expects exactly one publication, of window w, and answers it.
 func expectPublication(env *testsuite.TestWorkflowEnvironment, w ranking.Window) {
-	env.OnActivity(topSellersActs.PublishTopSellers, mock.Anything, activities.PublishInput{Window: w}).
+	env.OnActivity(topSellersActs.PublishTopSellers, mock.Anything, activities.PublishInput{Window: activities.RankWindow{From: w.From, To: w.To}}).
 		Return(activities.PublishResult{Generation: ranking.Generation(w.To, w.To.Add(time.Minute)), Current: true, Categories: 3, Sellers: 2}, nil).Once()
 }
 
@@ -140,7 +140,7 @@ func TestTopSellersStartsTheRankChangeDigest(t *testing.T) {
 			t.Parallel()
 			env := newTopSellersEnv(t, at)
 			env.RegisterWorkflowWithOptions(SellerDigest, workflow.RegisterOptions{Name: SellerDigestWorkflowName})
-			env.OnActivity(topSellersActs.PublishTopSellers, mock.Anything, activities.PublishInput{Window: w, RankChangeThreshold: 5}).
+			env.OnActivity(topSellersActs.PublishTopSellers, mock.Anything, activities.PublishInput{Window: activities.RankWindow{From: w.From, To: w.To}, RankChangeThreshold: 5}).
 				Return(activities.PublishResult{Current: true, Sellers: 40, RankChanges: alerts}, nil).Once()
 			var started []SellerDigestInput
 			env.OnWorkflow(SellerDigestWorkflowName, mock.Anything, mock.Anything).Return(
