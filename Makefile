@@ -82,5 +82,13 @@ distclean: clean ## clean, and remove bin/ (bin/temporal and bin/stripe-mock tak
 	rm -rf bin
 
 .PHONY: bench-checkout
-bench-checkout: bin/temporal ## checkout benchmark (~3 min); figures into docs/BENCHMARKS.md
+bench-checkout: bin/temporal ## checkout benchmark (~2 min, waits for a quiet machine); figures into docs/BENCHMARKS.md
 	@scripts/bench-checkout.sh $(ARGS)
+
+.PHONY: bench-topsellers
+bench-topsellers: ## top-sellers read benchmark with wrk (~2 min); figures into docs/BENCHMARKS.md
+	$(GO) run ./bench/topsellers $(ARGS)
+
+.PHONY: bench-ingest
+bench-ingest: bin/temporal ## batch ingest benchmark (~2 min); figures into docs/BENCHMARKS.md
+	$(GO) run ./bench/ingest $(ARGS)

@@ -17,8 +17,8 @@ func (a *App) WorkerDeps() worker.Deps {
 // NewWorker builds the Temporal worker with every workflow and activity registered, not started.
 func (a *App) NewWorker() sdkworker.Worker { return worker.New(a.WorkerDeps()) }
 
-// RunWorker sets up search attributes and Schedules, runs the worker and the outbox push until
-// ctx is done, then drains in-flight tasks and stops.
+// RunWorker runs the worker and the outbox push until ctx is done, then drains in-flight tasks
+// and stops. Search attributes and Schedules are SetupTemporal's, a deploy step.
 func (a *App) RunWorker(ctx context.Context) error { return worker.Run(ctx, a.WorkerDeps()) }
 
 // SetupTemporal registers search attributes and creates or updates the Schedules: the deploy

@@ -9,8 +9,8 @@ Usage: scripts/bench-checkout.sh [benchmark flags]
 
 Waits until the 1-minute load average is below the number of CPUs (other builds and tests on a
 shared machine make every figure low), then runs `go run ./bench/checkout` with the given flags
-from the repository root. With no flags it is the documented run: it takes about 3 minutes and
-writes the "default" section of docs/BENCHMARKS.md.
+from the repository root. With no flags it is the documented run: 2 rounds of 20 s per phase,
+about 2 minutes, and it writes the checkout section of docs/BENCHMARKS.md.
 
 Needs Postgres (127.0.0.1:5432, user postgres), Redis (127.0.0.1:6379) and bin/temporal
 (`make temporal` builds it).
@@ -22,7 +22,7 @@ Environment (optional):
 Examples:
   scripts/bench-checkout.sh
   scripts/bench-checkout.sh --duration 10s --doc ''
-  scripts/bench-checkout.sh --phases checkout --pool-max-conns 16 --label pool16
+  scripts/bench-checkout.sh --rounds 4 --duration 30s
 TXT
 }
 

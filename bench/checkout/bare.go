@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,113 +16,68 @@ import (
 	"shopflow/workflows"
 )
 
-// The engine baselines: workflows that do what the checkout saga asks of Temporal on its
-// success path, three activity executions in a row, with activities that do nothing.
+// The baseline is a workflow of the saga's shape with nothing to do: as many local activities as
+// workflows.Checkout runs when an order is placed (ReserveInventory, ChargePayment,
+// ConfirmOrder), the saga's search attributes and its two OrderStatus upserts, started the way
+// workflows.Checkouts starts sagas. What is left between it and a checkout is Shopflow's own work.
 const (
-	bareLocalName   = "BenchBareLocal"
-	bareRegularName = "BenchBareRegular"
-	noopName        = "BenchNoop"
-	// sagaSuccessSteps is how many local activities workflows.Checkout runs when an order is
-	// placed: ReserveInventory, ChargePayment, ConfirmOrder.
-	sagaSuccessSteps = 3
+	bareName  = "BenchBareCheckout"
+	noopName  = "BenchNoop"
+	sagaSteps = 3
 )
 
-// BareInput says how many steps to run and whether to keep search attributes as the saga does.
-type BareInput struct {
-	Steps int
-	// SearchAttributes starts the workflow with the saga's three search attributes.
-	SearchAttributes bool
-	// Upserts is how many of the saga's OrderStatus upserts to make: 2 as the saga does (after
-	// reserving and when placed), 1 only when placed, 0 none.
-	Upserts int
-}
-
-// BareResult is what a bare workflow returns.
-type BareResult struct {
-	Steps int
-}
-
-// BareLocal runs Steps no-op local activities.
-func BareLocal(ctx workflow.Context, in BareInput) (BareResult, error) {
+// Bare runs sagaSteps no-op local activities, upserting OrderStatus as the saga does.
+func Bare(ctx workflow.Context, steps int) (int, error) {
 	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 10 * time.Second})
-	for i := range in.Steps {
+	for i := range steps {
 		if err := workflow.ExecuteLocalActivity(ctx, noopName, i).Get(ctx, nil); err != nil {
-			return BareResult{}, err
+			return 0, err
 		}
-		upsertLikeSaga(ctx, in, i)
-	}
-	return BareResult{Steps: in.Steps}, nil
-}
-
-// BareRegular runs Steps no-op regular (task-queue dispatched) activities.
-func BareRegular(ctx workflow.Context, in BareInput) (BareResult, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
-	for i := range in.Steps {
-		if err := workflow.ExecuteActivity(ctx, noopName, i).Get(ctx, nil); err != nil {
-			return BareResult{}, err
+		switch i {
+		case 0:
+			_ = workflow.UpsertTypedSearchAttributes(ctx, workflows.SearchOrderStatus.ValueSet(store.OrderAwaitingPayment))
+		case steps - 1:
+			_ = workflow.UpsertTypedSearchAttributes(ctx, workflows.SearchOrderStatus.ValueSet(store.OrderPlaced))
 		}
-		upsertLikeSaga(ctx, in, i)
 	}
-	return BareResult{Steps: in.Steps}, nil
+	return steps, nil
 }
 
-func upsertLikeSaga(ctx workflow.Context, in BareInput, step int) {
-	switch {
-	case step == 0 && in.Upserts >= 2:
-		_ = workflow.UpsertTypedSearchAttributes(ctx, workflows.SearchOrderStatus.ValueSet(store.OrderAwaitingPayment))
-	case step == in.Steps-1 && in.Upserts >= 1:
-		_ = workflow.UpsertTypedSearchAttributes(ctx, workflows.SearchOrderStatus.ValueSet(store.OrderPlaced))
-	}
-}
-
-// noop is the activity of the bare workflows.
 func noop(_ context.Context, step int) (int, error) { return step, nil }
 
-// startBareWorker runs the bare workflows on a task queue of their own, on the app's client,
-// with the same worker options as the app's worker.
-func startBareWorker(c client.Client, taskQueue string, opts sdkworker.Options) (sdkworker.Worker, error) {
-	w := sdkworker.New(c, taskQueue, opts)
-	w.RegisterWorkflowWithOptions(BareLocal, workflow.RegisterOptions{Name: bareLocalName})
-	w.RegisterWorkflowWithOptions(BareRegular, workflow.RegisterOptions{Name: bareRegularName})
+// startBareWorker runs the baseline on a task queue of its own, on the app's Temporal client,
+// with the poller settings worker.New gives Shopflow's worker.
+func startBareWorker(c client.Client, taskQueue string) (sdkworker.Worker, error) {
+	autoscale := sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{})
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkflowTaskPollerBehavior: autoscale, ActivityTaskPollerBehavior: autoscale})
+	w.RegisterWorkflowWithOptions(Bare, workflow.RegisterOptions{Name: bareName})
 	w.RegisterActivityWithOptions(noop, activity.RegisterOptions{Name: noopName})
 	if err := w.Start(); err != nil {
-		return nil, fmt.Errorf("start bare worker: %w", err)
+		return nil, fmt.Errorf("start baseline worker: %w", err)
 	}
 	return w, nil
 }
 
-// bareStarter starts bare workflows with the options Checkouts.Start uses for sagas.
-type bareStarter struct {
-	client    client.Client
-	taskQueue string
-	eager     bool
-}
-
-func (b *bareStarter) start(ctx context.Context, name, id string, in BareInput) error {
+// runBare starts one baseline workflow as Checkouts.Start starts a saga (eager, reject-duplicate,
+// the three search attributes) and waits for its result.
+func runBare(ctx context.Context, c client.Client, taskQueue, id string) error {
 	opts := client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                b.taskQueue,
+		ID: id, TaskQueue: taskQueue, EnableEagerStart: true,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		EnableEagerStart:         b.eager,
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SearchOrderID.ValueSet(id),
+			workflows.SearchCustomerID.ValueSet("bench"), workflows.SearchOrderStatus.ValueSet(store.OrderPending)),
 	}
-	if in.SearchAttributes {
-		opts.TypedSearchAttributes = temporal.NewSearchAttributes(
-			workflows.SearchOrderID.ValueSet(id), workflows.SearchCustomerID.ValueSet("bench"),
-			workflows.SearchOrderStatus.ValueSet("pending"))
+	run, err := c.ExecuteWorkflow(ctx, opts, bareName, sagaSteps)
+	if err != nil {
+		return fmt.Errorf("start baseline: %w", err)
 	}
-	_, err := b.client.ExecuteWorkflow(ctx, opts, name, in)
-	return err
-}
-
-// awaitBare waits for a bare workflow to finish and checks its result.
-func awaitBare(ctx context.Context, observer client.Client, id string, in BareInput) error {
-	var res BareResult
-	if err := observer.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
-		return err
+	var steps int
+	if err := run.Get(ctx, &steps); err != nil {
+		return fmt.Errorf("baseline workflow: %w", err)
 	}
-	if res.Steps != in.Steps {
-		return errors.New("bare workflow ran the wrong number of steps")
+	if steps != sagaSteps {
+		return fmt.Errorf("baseline ran %d steps, want %d", steps, sagaSteps)
 	}
 	return nil
 }

@@ -1,50 +1,55 @@
 package main
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-// With --rounds, the targets are judged on each phase's total over its rounds, and the report
-// shows each round's ratio: one slow round must not decide the verdict alone.
+// The ratio is judged on each phase's total over its rounds, latency on the worst round, and
+// each round's own ratio is shown: one slow round must not decide the verdict alone.
 func TestReportCombinesRounds(t *testing.T) {
-	phase := func(name string, round, completed int, p95 time.Duration) *phaseResult {
-		return &phaseResult{Name: name, Round: round, Unit: "ops", Window: 10 * time.Second, Completed: completed,
-			Latency: latencyStats{N: completed, P50: p95 / 2, P95: p95, P99: p95, Max: p95}}
+	ph := func(name string, round, completed int, p95 time.Duration) phase {
+		return phase{Name: name, Round: round, Completed: completed, Window: 10 * time.Second,
+			Latency: latency{N: completed, P50: p95 / 2, P95: p95, P99: p95}}
 	}
-	r := &report{Options: options{Rounds: 2}, Results: []*phaseResult{
-		phase("bare-local", 1, 1000, 300*time.Millisecond),
-		phase("checkout", 1, 500, 700*time.Millisecond),
-		phase("bare-local", 2, 1200, 250*time.Millisecond),
-		phase("checkout", 2, 780, 900*time.Millisecond),
+	r := report{Phases: []phase{
+		ph("bare", 1, 1000, 300*time.Millisecond), ph("checkout", 1, 500, 700*time.Millisecond),
+		ph("bare", 2, 1200, 250*time.Millisecond), ph("checkout", 2, 780, 900*time.Millisecond),
 	}}
-	co := r.result("checkout")
-	if co.Completed != 1280 || co.Window != 20*time.Second || co.Throughput() != 64 {
-		t.Errorf("checkout over its rounds: %d ops in %s (%.1f/s), want 1280 in 20s (64.0/s)", co.Completed, co.Window, co.Throughput())
+	co := r.total("checkout")
+	if co.Completed != 1280 || co.Window != 20*time.Second || co.PerSecond() != 64 {
+		t.Errorf("checkout over its rounds: %d ops in %s (%.1f/s), want 1280 in 20s (64.0/s)", co.Completed, co.Window, co.PerSecond())
 	}
 	if co.Latency.P95 != 900*time.Millisecond {
 		t.Errorf("checkout p95 over its rounds %s, want the worst round's 900ms", co.Latency.P95)
 	}
-	if got := r.roundRatios(); !slices.Equal(got, []string{"0.50", "0.65"}) {
-		t.Errorf("per-round ratios %q, want 0.50 and 0.65", got)
+	if got := r.ratio(); got < 0.5818 || got > 0.5819 {
+		t.Errorf("ratio %.4f, want 64 / 110 = 0.5818", got)
 	}
-	if r.result("sql") != nil {
-		t.Error("a phase that did not run has a result")
-	}
-	md := r.Markdown()
-	if got := r.slowest("checkout"); got != 50 {
-		t.Errorf("slowest checkout round %.1f/s, want 50.0 (round 1)", got)
-	}
-	for _, want := range []string{"| checkout (round 2) |", "0.58 (64.0 / 110.0)", "0.50, 0.65", "(worst round) | 900 ms",
-		"(slowest round) | 50.0/s (all rounds 64.0/s)"} {
+	md := r.markdown()
+	for _, want := range []string{"| 1 | 100.0 | 50.0 | 0.50 |", "| 2 | 120.0 | 78.0 | 0.65 |", "| **64.0** | **0.582** |",
+		"worst round: 450 ms / 900 ms / 900 ms", ">= 100 checkouts/s: **no** (64.0)", "checkout / bare >= 0.6: **no** (0.582)"} {
 		if !strings.Contains(md, want) {
-			t.Errorf("report lacks %q", want)
+			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	// The caller's results are not changed by combining them.
-	if r.Results[1].Completed != 500 || r.Results[1].Window != 10*time.Second {
-		t.Errorf("combining rounds changed round 1's result: %+v", r.Results[1])
+	if r.Phases[1].Completed != 500 {
+		t.Errorf("totalling the rounds changed round 1: %+v", r.Phases[1])
+	}
+}
+
+// Latency quantiles come from the sorted durations; no durations give zeros, shown as "-".
+func TestLatency(t *testing.T) {
+	var d []time.Duration
+	for i := 100; i >= 1; i-- {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	l := newLatency(d)
+	if l.N != 100 || l.P50 != 51*time.Millisecond || l.P95 != 96*time.Millisecond || l.P99 != 100*time.Millisecond {
+		t.Errorf("latency of 1..100 ms: %+v", l)
+	}
+	if (newLatency(nil) != latency{}) || ms(0) != "-" {
+		t.Error("no durations should give zero latency, shown as -")
 	}
 }

@@ -1,72 +1,70 @@
-// Command ingest is the helper of the batch ingest benchmark: bench/ingest/run.sh starts the
-// processes (a Temporal dev server, `shopflow worker`, `shopflow ingest FILE --no-wait`) and
-// calls this program for everything that talks to Postgres or reads /proc:
-//
-//	ports N                  N free TCP ports on 127.0.0.1
-//	setup                    create a fresh database, migrate it, seed the products
-//	drop                     drop it
-//	gen                      write an order file with ingest.GenerateFile, then read it back
-//	                         with encoding/csv to count its lines, keys and units
-//	rawcopy                  the baseline: COPY the same file into a plain table
-//	reset                    empty the sales tables (and the baseline's table) between runs
-//	wait                     poll an ingest batch until it completes (bounded)
-//	verify                   check a completed batch against what gen counted in its file
-//	snap                     CPU seconds of given processes, the run database's backends and
-//	                         the machine, as JSON, to difference two snapshots
-//	delta                    the difference of two snapshots, as shell assignments
-//	profile                  ingest a file in process (ingest.Batches, no Temporal), timing
-//	                         every statement, with a CPU profile and EXPLAIN ANALYZE of one chunk
-//	report                   render the Markdown section from the run's results
-//	doc                      write a section into docs/BENCHMARKS.md between this benchmark's
-//	                         markers, leaving the rest of the file as it was
-//
-// Results are printed as shell assignments (KEY=value) on stdout, progress on stderr.
+// Command ingest measures batch ingest as an operator runs it: `shopflow ingest FILE --no-wait`
+// of an order file, ingested by Shopflow's worker (package app) through a Temporal dev server,
+// against a raw COPY of the same file into a plain table, in the same run. It prints lines/s and
+// the ratio, and writes its section of docs/BENCHMARKS.md. From the repository root:
+// go run ./bench/ingest --help
 package main
 
 import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"strings"
+	"io"
+	"time"
+
+	"shopflow/bench/benchenv"
 )
 
-func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ingest ports|setup|drop|gen|rawcopy|reset|wait|verify|snap|delta|profile|report|doc [flags] (see bench/ingest/run.sh --help)")
-		os.Exit(2)
-	}
-	commands := map[string]func([]string) error{
-		"ports": ports, "setup": setup, "drop": drop, "gen": gen, "rawcopy": rawCopy, "reset": reset,
-		"wait": wait, "verify": verify, "snap": snap, "delta": delta, "profile": profile, "report": report, "doc": doc,
-	}
-	run, ok := commands[os.Args[1]]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "ingest bench: unknown command %q\n", os.Args[1])
-		os.Exit(2)
-	}
-	err := run(os.Args[2:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ingest bench:", err)
-		os.Exit(1)
-	}
+// options are the command-line flags.
+type options struct {
+	benchenv.Flags
+	Lines, Products int
+	Timeout         time.Duration
+	Shopflow        string
 }
 
-// out prints one result as a shell assignment.
-func out(key string, value any) {
-	switch v := value.(type) {
-	case float64:
-		fmt.Printf("%s=%.6f\n", key, v)
-	case string:
-		fmt.Printf("%s='%s'\n", key, strings.ReplaceAll(v, "'", `'\''`))
-	default:
-		fmt.Printf("%s=%v\n", key, v)
-	}
-}
+func main() { benchenv.Main("ingest", parseFlags, options.bound, run) }
 
-func progressf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "ingest bench: "+format+"\n", args...)
+// bound is the most a run may take: building, set-up and both copies, then the ingest.
+func (o options) bound() time.Duration { return 5*time.Minute + o.Timeout }
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: go run ./bench/ingest [flags]     (from the repository root)
+
+Builds shopflow (unless --shopflow names a binary), starts a Temporal dev server (bin/temporal)
+on spare 127.0.0.1 ports, creates and migrates a fresh database with --products products, and
+generates an order file of --lines lines (ingesttest.GenerateFile). Then, in one run:
+  copy      the file into a plain table (no key, no index) with one COPY FROM STDIN, as psql's
+            \copy does: the baseline, run before and after Shopflow, averaged
+  shopflow  'shopflow ingest FILE --no-wait', ingested by the worker (package app, in this
+            process, production defaults) until the batch completes; timed from launching the
+            command to the batch's finished_at, and checked: every line accepted once, as
+            many sales facts as lines
+Reports lines/s and the ratio shopflow / copy (target >= 0.5). Progress is printed as it runs;
+the ingest is bounded by --timeout, the set-up by 5 minutes. At the end the worker and the dev
+server (by its PID) are stopped, the database dropped and the run's Redis keys deleted.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	fs.IntVar(&o.Lines, "lines", 1_000_000, "order lines in the file")
+	fs.IntVar(&o.Products, "products", 1000, "products the orders buy")
+	fs.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "the longest the ingest may take")
+	fs.StringVar(&o.Shopflow, "shopflow", "", "shopflow `binary` to submit with ('' = go build ./cmd/shopflow into a temporary directory)")
+	o.Flags.Register(fs, true)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	case o.Lines < 1 || o.Products < 1 || o.Timeout <= 0:
+		return o, errors.New("--lines, --products and --timeout must be positive")
+	}
+	return o, nil
 }
