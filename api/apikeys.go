@@ -5,9 +5,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
-	"shopflow/errs"
 	"shopflow/store"
 )
 
@@ -52,15 +50,15 @@ func (s *Server) createAPIKey(c *gin.Context) {
 // revokeAPIKey stops a key from working, from its next request on. Revoking a revoked key is
 // a no-op.
 func (s *Server) revokeAPIKey(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("id"))
+	id, err := pathUUID(c, "id", "an API key")
 	if err != nil {
-		s.fail(c, errs.E(errs.Invalid, "id must be an API key id (a UUID), got %q", c.Param("id")).WithDetails("parameter", "id"))
-		return
-	}
-	if err := s.Store.RevokeAPIKey(c, id.String()); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.log(c).InfoContext(c, "api key revoked", "api_key_id", id.String(), "by", mustClaims(c).Subject)
+	if err := s.Store.RevokeAPIKey(c, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.log(c).InfoContext(c, "api key revoked", "api_key_id", id, "by", mustClaims(c).Subject)
 	c.Status(http.StatusNoContent)
 }

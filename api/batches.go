@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"shopflow/errs"
 	"shopflow/ingest"
@@ -247,9 +246,9 @@ func (s *Server) getBatchErrors(c *gin.Context) {
 
 // batchParam reads the :id parameter and loads the batch.
 func (s *Server) batchParam(c *gin.Context) (store.Batch, error) {
-	id := c.Param("id")
-	if _, err := uuid.Parse(id); err != nil {
-		return store.Batch{}, errs.E(errs.Invalid, "id must be a batch id (a UUID), got %q", id).WithDetails("parameter", "id")
+	id, err := pathUUID(c, "id", "a batch")
+	if err != nil {
+		return store.Batch{}, err
 	}
 	return s.Store.BatchByID(c, id)
 }

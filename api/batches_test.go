@@ -199,7 +199,7 @@ func TestBatchSubmitFollowAndErrors(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(string(res.Body)), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"line":3,"reason":"product_id 999999 does not exist"`) ||
-		!strings.HasPrefix(lines[1], `{"line":4,"reason":"quantity must be between 1 and 100000, got -1"`) {
+		!strings.HasPrefix(lines[1], fmt.Sprintf(`{"line":4,"reason":"quantity must be between 1 and %d, got -1"`, ingest.MaxQuantity)) {
 		t.Fatalf("error file:\n%s", res.Body)
 	}
 

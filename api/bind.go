@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -190,11 +189,20 @@ func isText(fe validator.FieldError) bool {
 	return k == reflect.String || (k == reflect.Pointer && fe.Type().Elem().Kind() == reflect.String)
 }
 
-// pathInt64 reads a positive integer path parameter, or fails with a clear 400.
-func pathInt64(c *gin.Context, name string) (int64, error) {
-	v, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || v <= 0 {
-		return 0, errs.E(errs.Invalid, "%s must be a positive integer, got %q", name, c.Param(name))
+// hasBody reports whether the request carries anything but whitespace, leaving the body to be
+// read again. A read error (such as the body limit) counts as a body, and replays for bindJSON
+// to report in its usual way.
+func hasBody(c *gin.Context) bool {
+	body, err := io.ReadAll(c.Request.Body)
+	var rest io.Reader = bytes.NewReader(body)
+	if err != nil {
+		rest = io.MultiReader(rest, failingReader{err})
 	}
-	return v, nil
+	c.Request.Body = io.NopCloser(rest)
+	return err != nil || len(bytes.TrimSpace(body)) > 0
 }
+
+// failingReader returns err on every read.
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }

@@ -1,28 +1,19 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"shopflow/errs"
 	"shopflow/store"
 )
 
-type categoryList struct {
-	Items []store.Category `json:"items"`
-}
-
-// listCategories lists all categories, or the children of parent_id.
+// listCategories lists all categories, or the children of parent_id, by name.
 func (s *Server) listCategories(c *gin.Context) {
-	q, err := singleQueryValues(c, "parent_id")
+	q, p, err := listQuery(c, "parent_id")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -41,10 +32,16 @@ func (s *Server) listCategories(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if cats == nil {
-		cats = []store.Category{}
+	scope := "categories"
+	if parentID != nil {
+		scope += "?parent_id=" + strconv.FormatInt(*parentID, 10)
 	}
-	c.JSON(http.StatusOK, categoryList{Items: cats})
+	l, err := pageOf(cats, p, scope)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, l)
 }
 
 type createCategoryRequest struct {
@@ -157,105 +154,4 @@ func (s *Server) deleteCategory(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
-}
-
-// optional is a field of a PATCH body: Set when the key was sent, Null when it was sent as null,
-// so "leave unchanged" (absent) and "clear" (null) can be told apart.
-type optional[T any] struct {
-	Set   bool
-	Null  bool
-	Value T
-}
-
-// UnmarshalJSON records that the field was sent. A wrong type keeps json's own error, which the
-// decoder then names with the field's path.
-func (o *optional[T]) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if string(b) == "null" {
-		o.Null = true
-		return nil
-	}
-	return json.Unmarshal(b, &o.Value)
-}
-
-// Ptr is the sent value, or nil when the field was absent or null.
-func (o optional[T]) Ptr() *T {
-	if !o.Set || o.Null {
-		return nil
-	}
-	v := o.Value
-	return &v
-}
-
-// rejectNulls fails for the first field (by name) sent as null where null has no meaning.
-func rejectNulls(nulls map[string]bool) error {
-	var names []string
-	for name, null := range nulls {
-		if null {
-			names = append(names, name)
-		}
-	}
-	if len(names) == 0 {
-		return nil
-	}
-	fields := map[string]string{}
-	for _, n := range names {
-		fields[n] = "must not be null"
-	}
-	slices.Sort(names)
-	return (&errs.Error{Code: errs.Invalid, Message: names[0] + " must not be null"}).WithDetails("fields", fields)
-}
-
-// fieldInvalid is a 422 for one field that breaks a rule.
-func fieldInvalid(field, problem string) error {
-	return (&errs.Error{Code: errs.Unprocessable, Message: field + " " + problem}).
-		WithDetails("fields", map[string]string{field: problem})
-}
-
-// badParam is a 400 for a query parameter, named in the message and in details.parameter.
-func badParam(name, format string, args ...any) error {
-	return errs.E(errs.Invalid, "%s %s", name, fmt.Sprintf(format, args...)).WithDetails("parameter", name)
-}
-
-// singleQueryValues returns the query parameters, failing on any not in allowed and on any
-// given more than once, so a typo (?sellerid=) is an error rather than a silently ignored filter.
-func singleQueryValues(c *gin.Context, allowed ...string) (map[string]string, error) {
-	raw, err := url.ParseQuery(c.Request.URL.RawQuery)
-	if err != nil {
-		return nil, errs.Wrap(err, errs.Invalid, "the query string is malformed: %s", queryErrorText(err))
-	}
-	names := make([]string, 0, len(raw))
-	for name := range raw {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	out := make(map[string]string, len(raw))
-	for _, name := range names {
-		if !slices.Contains(allowed, name) {
-			return nil, badParam(name, "is not a parameter of this list; use one of: %s", strings.Join(allowed, ", "))
-		}
-		if len(raw[name]) > 1 {
-			return nil, badParam(name, "is given more than once")
-		}
-		out[name] = raw[name][0]
-	}
-	return out, nil
-}
-
-// queryErrorText says what is wrong with a query string without repeating it whole.
-func queryErrorText(err error) string {
-	var esc url.EscapeError
-	if errors.As(err, &esc) {
-		return fmt.Sprintf("bad percent-escape %q", string(esc))
-	}
-	return "it cannot be parsed"
-}
-
-// positiveParam parses a query parameter holding a positive id.
-func positiveParam(name, v string) (int64, error) {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, badParam(name, "must be a positive integer, got %q", v)
-	}
-	return n, nil
 }

@@ -55,8 +55,7 @@ func (s *Server) checkout(c *gin.Context) {
 		return
 	}
 	if !validIdempotencyKey.MatchString(key) {
-		s.fail(c, errs.E(errs.Invalid, "Idempotency-Key must be 1 to 255 visible ASCII characters").
-			WithDetails("parameter", idempotencyHeader))
+		s.fail(c, badParam(idempotencyHeader, "must be 1 to 255 visible ASCII characters"))
 		return
 	}
 	var req checkoutRequest

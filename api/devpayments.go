@@ -43,7 +43,7 @@ func (s *Server) completeSandboxPayment(c *gin.Context) {
 	}
 	intentID := c.Param("intent_id")
 	if !validIntentID.MatchString(intentID) {
-		s.fail(c, errs.E(errs.Invalid, "intent_id must be a payment intent id, got %q", intentID).WithDetails("parameter", "intent_id"))
+		s.fail(c, badParam("intent_id", "must be a payment intent id, got %q", intentID))
 		return
 	}
 	var req completePaymentRequest

@@ -29,7 +29,7 @@ func (s *Server) idempotent(c *gin.Context) {
 		return
 	}
 	if !validIdempotencyKey.MatchString(key) {
-		s.fail(c, errs.E(errs.Invalid, "Idempotency-Key must be 1 to 255 visible ASCII characters"))
+		s.fail(c, badParam(idempotencyHeader, "must be 1 to 255 visible ASCII characters"))
 		return
 	}
 	body, err := io.ReadAll(c.Request.Body)

@@ -18,21 +18,15 @@ import (
 	"shopflow/store"
 )
 
-// Inbox list parameters.
-const (
-	maxInboxPage     = 100
-	defaultInboxPage = 20
-)
-
 // listNotifications pages through the caller's in-app notifications, newest first; unread=true
 // keeps only the unread ones.
 func (s *Server) listNotifications(c *gin.Context) {
-	q, err := singleQueryValues(c, "unread", "limit", "cursor")
+	q, p, err := listQuery(c, "unread")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	f := store.InboxFilter{UserID: mustClaims(c).UserID(), Limit: defaultInboxPage}
+	f := store.InboxFilter{UserID: mustClaims(c).UserID(), Limit: p.Limit, Cursor: p.Cursor}
 	if v, ok := q["unread"]; ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -41,27 +35,12 @@ func (s *Server) listNotifications(c *gin.Context) {
 		}
 		f.UnreadOnly = b
 	}
-	if v, ok := q["limit"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxInboxPage {
-			s.fail(c, badParam("limit", "must be an integer from 1 to %d, got %q", maxInboxPage, v))
-			return
-		}
-		f.Limit = n
-	}
-	if v, ok := q["cursor"]; ok {
-		if v == "" {
-			s.fail(c, badParam("cursor", "must not be empty; omit it for the first page"))
-			return
-		}
-		f.Cursor = v
-	}
-	page, err := s.Store.Inbox(c, f)
+	inbox, err := s.Store.Inbox(c, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, listOf(inbox.Items, inbox.NextCursor))
 }
 
 // readNotification marks one of the caller's notifications read; anyone else's is a 404.
@@ -114,17 +93,17 @@ func (s *Server) putNotificationPreferences(c *gin.Context) {
 	}
 	if r.Email != "" {
 		if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
-			s.fail(c, fieldError("email", "must be an email address"))
+			s.fail(c, fieldInvalid("email", "must be an email address"))
 			return
 		}
 	}
 	if r.Phone != "" && !validE164(r.Phone) {
-		s.fail(c, fieldError("phone", "must be a valid phone number in E.164 form, like +14155550123"))
+		s.fail(c, fieldInvalid("phone", "must be a valid phone number in E.164 form, like +14155550123"))
 		return
 	}
 	for _, ch := range r.Channels {
 		if ch == store.ChannelSMS && r.Phone == "" {
-			s.fail(c, fieldError("phone", "is required when channels include sms"))
+			s.fail(c, fieldInvalid("phone", "is required when channels include sms"))
 			return
 		}
 	}
@@ -201,16 +180,6 @@ func (s *Server) submitNotificationFile(c *gin.Context) {
 	c.JSON(http.StatusAccepted, f)
 }
 
-// callerSeller is the caller's seller id, or a 403 for an account without a store.
-func (s *Server) callerSeller(c *gin.Context) (string, bool) {
-	id := mustClaims(c).SellerID
-	if id == "" {
-		s.fail(c, errs.E(errs.Forbidden, "this account has no store"))
-		return "", false
-	}
-	return id, true
-}
-
 // validE164 reports whether phone is a valid number written exactly in E.164 form.
 func validE164(phone string) bool {
 	n, err := phonenumbers.Parse(phone, "")
@@ -218,9 +187,4 @@ func validE164(phone string) bool {
 		return false
 	}
 	return phonenumbers.Format(n, phonenumbers.E164) == phone
-}
-
-func fieldError(field, problem string) error {
-	return (&errs.Error{Code: errs.Unprocessable, Message: field + " " + problem}).
-		WithDetails("fields", map[string]string{field: problem})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -13,12 +12,6 @@ import (
 	"shopflow/errs"
 	"shopflow/store"
 	"shopflow/workflows"
-)
-
-// Order list parameters.
-const (
-	maxOrderPage     = 100
-	defaultOrderPage = 20
 )
 
 // listOrders pages through the orders the caller may see, newest first: a customer its own, a
@@ -31,27 +24,27 @@ func (s *Server) listOrders(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	page, err := s.Store.ListOrders(c, f)
+	orders, err := s.Store.ListOrders(c, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	if f.SellerID != "" {
-		for i, o := range page.Items {
-			page.Items[i] = o.ForSeller(f.SellerID)
+		for i, o := range orders.Items {
+			orders.Items[i] = o.ForSeller(f.SellerID)
 		}
 	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, listOf(orders.Items, orders.NextCursor))
 }
 
 // orderFilterOf reads the list's query parameters and scopes the list to the caller. Any
 // unknown, repeated or malformed parameter is a 400 naming it; customer_id is for admins only.
 func orderFilterOf(c *gin.Context, claims auth.Claims) (store.OrderFilter, error) {
-	q, err := singleQueryValues(c, "status", "customer_id", "limit", "cursor")
+	q, p, err := listQuery(c, "status", "customer_id")
 	if err != nil {
 		return store.OrderFilter{}, err
 	}
-	f := store.OrderFilter{Limit: defaultOrderPage}
+	f := store.OrderFilter{Limit: p.Limit, Cursor: p.Cursor}
 	if v, ok := q["status"]; ok {
 		if !store.ValidOrderStatus(v) {
 			return f, badParam("status", "must be one of pending, awaiting_payment, placed, shipped, delivered, canceled, refunded, got %q", v)
@@ -65,19 +58,6 @@ func orderFilterOf(c *gin.Context, claims auth.Claims) (store.OrderFilter, error
 		}
 		f.CustomerID = id.String()
 	}
-	if v, ok := q["limit"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxOrderPage {
-			return f, badParam("limit", "must be an integer from 1 to %d, got %q", maxOrderPage, v)
-		}
-		f.Limit = n
-	}
-	if v, ok := q["cursor"]; ok {
-		if v == "" {
-			return f, badParam("cursor", "must not be empty; omit it for the first page")
-		}
-		f.Cursor = v
-	}
 	switch claims.Role {
 	case store.RoleAdmin:
 	case store.RoleCustomer:
@@ -90,7 +70,7 @@ func orderFilterOf(c *gin.Context, claims auth.Claims) (store.OrderFilter, error
 			return f, errs.E(errs.Forbidden, "the customer_id filter is for admins; sellers see the orders holding their lines")
 		}
 		if claims.SellerID == "" {
-			return f, errs.E(errs.Forbidden, "this account has no store")
+			return f, errNoStore()
 		}
 		f.SellerID = claims.SellerID
 	default:
@@ -173,7 +153,7 @@ func (s *Server) deliverOrder(c *gin.Context) { s.fulfil(c, s.Store.DeliverOrder
 // without any is a 404); an admin moves them all.
 func (s *Server) fulfil(c *gin.Context, step func(ctx context.Context, orderID, sellerID string) (store.Order, error)) {
 	claims := mustClaims(c)
-	id, err := orderIDParam(c)
+	id, err := pathUUID(c, "id", "an order")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -181,7 +161,7 @@ func (s *Server) fulfil(c *gin.Context, step func(ctx context.Context, orderID, 
 	sellerID := ""
 	if claims.Role == store.RoleSeller {
 		if claims.SellerID == "" {
-			s.fail(c, errs.E(errs.Forbidden, "this account has no store"))
+			s.fail(c, errNoStore())
 			return
 		}
 		sellerID = claims.SellerID
@@ -200,7 +180,7 @@ func (s *Server) fulfil(c *gin.Context, step func(ctx context.Context, orderID, 
 // visibleOrder loads the order named by the path as the caller may see it, or fails with 400
 // for a malformed id and 404 when it does not exist or the caller has no part in it.
 func (s *Server) visibleOrder(c *gin.Context) (store.Order, bool) {
-	id, err := orderIDParam(c)
+	id, err := pathUUID(c, "id", "an order")
 	if err != nil {
 		s.fail(c, err)
 		return store.Order{}, false
@@ -244,13 +224,4 @@ func orderViewFor(claims auth.Claims, o store.Order) (store.Order, bool) {
 		return o.ForSeller(claims.SellerID), true
 	}
 	return store.Order{}, false
-}
-
-// orderIDParam reads the order id from the path: a UUID, or a 400.
-func orderIDParam(c *gin.Context) (string, error) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return "", errs.E(errs.Invalid, "id must be an order id (a UUID), got %q", c.Param("id")).WithDetails("parameter", "id")
-	}
-	return id.String(), nil
 }

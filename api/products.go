@@ -15,12 +15,8 @@ import (
 	"shopflow/store"
 )
 
-// Product list parameters.
-const (
-	maxProductPage     = 100
-	defaultProductPage = 20
-	maxSearchQueryLen  = 200
-)
+// maxSearchQueryLen bounds ?q=, in characters.
+const maxSearchQueryLen = 200
 
 // listProducts pages through the catalog. Anyone sees active products; other statuses are for
 // admins, and for a seller looking at its own store (seller_id = its own id).
@@ -38,22 +34,22 @@ func (s *Server) listProducts(c *gin.Context) {
 			return
 		}
 	}
-	page, err := s.Store.ListProducts(c, f)
+	products, err := s.Store.ListProducts(c, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, listOf(products.Items, products.NextCursor))
 }
 
 // productFilterOf reads the list's query parameters; any unknown or malformed one is a 400
 // naming it, and min_price above max_price is a 422.
 func productFilterOf(c *gin.Context) (store.ProductFilter, error) {
-	q, err := singleQueryValues(c, "category_id", "seller_id", "min_price", "max_price", "in_stock", "status", "q", "sort", "limit", "cursor")
+	q, p, err := listQuery(c, "category_id", "seller_id", "min_price", "max_price", "in_stock", "status", "q", "sort")
 	if err != nil {
 		return store.ProductFilter{}, err
 	}
-	f := store.ProductFilter{Status: store.ProductActive, Sort: store.DefaultProductSort, Limit: defaultProductPage}
+	f := store.ProductFilter{Status: store.ProductActive, Sort: store.DefaultProductSort, Limit: p.Limit, Cursor: p.Cursor}
 	if v, ok := q["category_id"]; ok {
 		if f.CategoryID, err = positiveParam("category_id", v); err != nil {
 			return f, err
@@ -81,8 +77,7 @@ func productFilterOf(c *gin.Context) (store.ProductFilter, error) {
 		*p.dst = &n
 	}
 	if f.MinPrice != nil && f.MaxPrice != nil && *f.MinPrice > *f.MaxPrice {
-		return f, (&errs.Error{Code: errs.Unprocessable, Message: "min_price must not be above max_price"}).
-			WithDetails("fields", map[string]string{"min_price": "must not be above max_price"})
+		return f, fieldInvalid("min_price", "must not be above max_price")
 	}
 	if v, ok := q["in_stock"]; ok {
 		switch v {
@@ -113,19 +108,6 @@ func productFilterOf(c *gin.Context) (store.ProductFilter, error) {
 			return f, badParam("sort", "must be one of created_at, -created_at, price, -price, name, -name, got %q", v)
 		}
 		f.Sort = v
-	}
-	if v, ok := q["limit"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxProductPage {
-			return f, badParam("limit", "must be an integer from 1 to %d, got %q", maxProductPage, v)
-		}
-		f.Limit = n
-	}
-	if v, ok := q["cursor"]; ok {
-		if v == "" {
-			return f, badParam("cursor", "must not be empty; omit it for the first page")
-		}
-		f.Cursor = v
 	}
 	return f, nil
 }
@@ -191,7 +173,7 @@ func sellerForNewProduct(claims auth.Claims, requested string) (string, error) {
 		return strings.ToLower(requested), nil
 	case store.RoleSeller:
 		if claims.SellerID == "" {
-			return "", errs.E(errs.Forbidden, "this account has no store")
+			return "", errNoStore()
 		}
 		if requested != "" && !strings.EqualFold(requested, claims.SellerID) {
 			return "", errs.E(errs.Forbidden, "sellers create products for their own store only")
@@ -356,11 +338,16 @@ func (s *Server) putInventory(c *gin.Context) {
 
 // managedProduct loads the product named by the path for a route that changes it or shows its
 // stock. It fails with 404 when the product does not exist, and when the caller is another
-// seller with 403, or with 404 for a draft or archived product that caller cannot even see.
+// seller with 403, or with 404 for a draft or archived product that caller cannot even see. A
+// seller account without a store manages nothing: the no-store 403, before any lookup.
 func (s *Server) managedProduct(c *gin.Context) (store.Product, bool) {
 	id, err := pathInt64(c, "id")
 	if err != nil {
 		s.fail(c, err)
+		return store.Product{}, false
+	}
+	if claims := mustClaims(c); claims.Role == store.RoleSeller && claims.SellerID == "" {
+		s.fail(c, errNoStore())
 		return store.Product{}, false
 	}
 	p, err := s.Store.ProductByID(c, id)

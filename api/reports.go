@@ -40,11 +40,11 @@ func (s *Server) runDailyReport(c *gin.Context) {
 	}
 	day, err := report.ParseDate(in.Date)
 	if err != nil {
-		s.fail(c, errs.E(errs.Unprocessable, "date must be a day, YYYY-MM-DD, got %q", in.Date).WithDetails("field", "date"))
+		s.fail(c, errs.E(errs.Unprocessable, "date must be a day, YYYY-MM-DD, got %q", in.Date).WithDetails("fields", map[string]string{"date": "must be a day, YYYY-MM-DD"}))
 		return
 	}
 	if day.After(time.Now().UTC()) {
-		s.fail(c, errs.E(errs.Unprocessable, "date %s has not begun yet", in.Date).WithDetails("field", "date"))
+		s.fail(c, errs.E(errs.Unprocessable, "date %s has not begun yet", in.Date).WithDetails("fields", map[string]string{"date": "has not begun yet"}))
 		return
 	}
 	if s.Reports == nil {
@@ -59,25 +59,19 @@ func (s *Server) runDailyReport(c *gin.Context) {
 	c.JSON(http.StatusAccepted, jobStarted{WorkflowID: id})
 }
 
-// reportDays is the answer of the report listings.
-type reportDays struct {
-	From    string            `json:"from"`
-	To      string            `json:"to"`
-	Reports []report.Manifest `json:"reports"`
-}
-
-// listReports serves GET /reports?from=&to=: the published days and their manifests (admin).
+// listReports serves GET /reports?from=&to=: the published days and their manifests (admin),
+// oldest first.
 func (s *Server) listReports(c *gin.Context) {
-	from, to, ok := s.reportRange(c)
+	days, p, ok := s.publishedDays(c)
 	if !ok {
 		return
 	}
-	days, err := report.PublishedDays(c.Request.Context(), s.ReportFiles, from, to)
+	l, err := pageOf(days.manifests, p, days.scope("reports"))
 	if err != nil {
-		s.fail(c, errs.Wrap(err, errs.Unavailable, "report storage unavailable"))
+		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, reportDays{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Reports: nonNil(days)})
+	c.JSON(http.StatusOK, l)
 }
 
 // downloadReport serves GET /reports/{date}/files/{name}: any file of a published day (admin).
@@ -90,24 +84,18 @@ func (s *Server) downloadReport(c *gin.Context) {
 }
 
 // mySellerReports serves GET /sellers/me/reports?from=&to=: the days with a report of the
-// caller's store, and its files.
+// caller's store, and its files, oldest first.
 func (s *Server) mySellerReports(c *gin.Context) {
-	sellerID := mustClaims(c).SellerID
-	if sellerID == "" {
-		s.fail(c, errs.E(errs.NotFound, "this account has no store"))
-		return
-	}
-	from, to, ok := s.reportRange(c)
+	sellerID, ok := s.callerSeller(c)
 	if !ok {
 		return
 	}
-	days, err := report.PublishedDays(c.Request.Context(), s.ReportFiles, from, to)
-	if err != nil {
-		s.fail(c, errs.Wrap(err, errs.Unavailable, "report storage unavailable"))
+	days, p, ok := s.publishedDays(c)
+	if !ok {
 		return
 	}
 	mine := []report.Manifest{}
-	for _, d := range days {
+	for _, d := range days.manifests {
 		own := d
 		own.Files = nil
 		for _, f := range d.Files {
@@ -119,21 +107,25 @@ func (s *Server) mySellerReports(c *gin.Context) {
 			mine = append(mine, own)
 		}
 	}
-	c.JSON(http.StatusOK, reportDays{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Reports: mine})
+	l, err := pageOf(mine, p, days.scope("seller-reports"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, l)
 }
 
 // downloadMySellerReport serves GET /sellers/me/reports/{date}?format=csv|parquet: the
 // caller's own report of the day. The file name comes from the token's seller id, never from
 // the request, so no request can name another seller's file.
 func (s *Server) downloadMySellerReport(c *gin.Context) {
-	sellerID := mustClaims(c).SellerID
-	if sellerID == "" {
-		s.fail(c, errs.E(errs.NotFound, "this account has no store"))
+	sellerID, ok := s.callerSeller(c)
+	if !ok {
 		return
 	}
 	format := c.DefaultQuery("format", "csv")
 	if format != "csv" && format != "parquet" {
-		s.fail(c, errs.E(errs.Invalid, "format must be csv or parquet, got %q", format))
+		s.fail(c, badParam("format", "must be csv or parquet, got %q", format))
 		return
 	}
 	if s.ReportFiles == nil {
@@ -209,39 +201,64 @@ func (s *Server) serveStored(c *gin.Context, date, name string, size int64, sha 
 	}
 }
 
-// reportRange reads from and to (YYYY-MM-DD, inclusive); it answers the error itself.
-func (s *Server) reportRange(c *gin.Context) (from, to time.Time, ok bool) {
+// reportDayList is the published days of a listing's range.
+type reportDayList struct {
+	from, to  time.Time
+	manifests []report.Manifest
+}
+
+// scope names the listing and its range, so a cursor only continues the listing it came from.
+func (l reportDayList) scope(name string) string {
+	return name + "?from=" + l.from.Format(time.DateOnly) + "&to=" + l.to.Format(time.DateOnly)
+}
+
+// publishedDays reads a report listing's query (from, to, limit, cursor) and the published
+// days of its range; it answers the error itself.
+func (s *Server) publishedDays(c *gin.Context) (reportDayList, page, bool) {
 	if s.ReportFiles == nil {
 		s.fail(c, errs.E(errs.Unavailable, "report storage is not configured"))
-		return from, to, false
+		return reportDayList{}, page{}, false
 	}
-	to = time.Now().UTC().Truncate(24 * time.Hour)
-	if v := c.Query("to"); v != "" {
-		d, err := report.ParseDate(v)
-		if err != nil {
-			s.fail(c, errs.E(errs.Invalid, "to must be a day, YYYY-MM-DD, got %q", v))
-			return from, to, false
+	q, p, err := listQuery(c, "from", "to")
+	if err != nil {
+		s.fail(c, err)
+		return reportDayList{}, page{}, false
+	}
+	from, to, err := reportRange(q, time.Now())
+	if err != nil {
+		s.fail(c, err)
+		return reportDayList{}, page{}, false
+	}
+	days, err := report.PublishedDays(c.Request.Context(), s.ReportFiles, from, to)
+	if err != nil {
+		s.fail(c, errs.Wrap(err, errs.Unavailable, "report storage unavailable"))
+		return reportDayList{}, page{}, false
+	}
+	return reportDayList{from: from, to: to, manifests: days}, p, true
+}
+
+// reportRange reads from and to (YYYY-MM-DD, inclusive): to defaults to today, from to
+// reportsDefaultDays before to.
+func reportRange(q map[string]string, now time.Time) (from, to time.Time, err error) {
+	to = now.UTC().Truncate(24 * time.Hour)
+	if v := q["to"]; v != "" {
+		if to, err = report.ParseDate(v); err != nil {
+			return from, to, badParam("to", "must be a day, YYYY-MM-DD, got %q", v)
 		}
-		to = d
 	}
 	from = to.AddDate(0, 0, -(reportsDefaultDays - 1))
-	if v := c.Query("from"); v != "" {
-		d, err := report.ParseDate(v)
-		if err != nil {
-			s.fail(c, errs.E(errs.Invalid, "from must be a day, YYYY-MM-DD, got %q", v))
-			return from, to, false
+	if v := q["from"]; v != "" {
+		if from, err = report.ParseDate(v); err != nil {
+			return from, to, badParam("from", "must be a day, YYYY-MM-DD, got %q", v)
 		}
-		from = d
 	}
 	if from.After(to) {
-		s.fail(c, errs.E(errs.Unprocessable, "from (%s) is after to (%s)", from.Format(time.DateOnly), to.Format(time.DateOnly)))
-		return from, to, false
+		return from, to, errs.E(errs.Unprocessable, "from (%s) is after to (%s)", from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	if to.Sub(from) >= reportsMaxDays*24*time.Hour {
-		s.fail(c, errs.E(errs.Unprocessable, "at most %d days at a time", reportsMaxDays))
-		return from, to, false
+		return from, to, errs.E(errs.Unprocessable, "at most %d days at a time", reportsMaxDays)
 	}
-	return from, to, true
+	return from, to, nil
 }
 
 func reportContentType(name string) string {
@@ -252,11 +269,4 @@ func reportContentType(name string) string {
 		return "application/vnd.apache.parquet"
 	}
 	return "application/json; charset=utf-8"
-}
-
-func nonNil(m []report.Manifest) []report.Manifest {
-	if m == nil {
-		return []report.Manifest{}
-	}
-	return m
 }

@@ -108,11 +108,12 @@ func TestAdminReports(t *testing.T) {
 	r := newReportsEnv(t)
 	res := r.call(http.StatusOK, req{Method: "GET", Path: "/api/v1/reports?from=2026-11-01&to=2026-11-30", Token: r.admin.Token})
 	var list struct {
-		Reports []report.Manifest `json:"reports"`
+		Reports    []report.Manifest `json:"items"`
+		NextCursor *string           `json:"next_cursor"`
 	}
 	res.JSON(t, &list)
-	if len(list.Reports) != 1 || list.Reports[0].Date != reportDay || len(list.Reports[0].Files) != 6 {
-		t.Fatalf("listing %+v, want the one day with 6 files", list.Reports)
+	if len(list.Reports) != 1 || list.Reports[0].Date != reportDay || len(list.Reports[0].Files) != 6 || list.NextCursor != nil {
+		t.Fatalf("listing %+v (next %v), want the one day with 6 files and no next page", list.Reports, list.NextCursor)
 	}
 
 	for _, tc := range []struct {
@@ -152,11 +153,12 @@ func TestSellerReportsAreTheSellersOwn(t *testing.T) {
 	r := newReportsEnv(t)
 	res := r.call(http.StatusOK, req{Method: "GET", Path: "/api/v1/sellers/me/reports?from=2026-11-01&to=2026-11-30", Token: r.a.Token})
 	var list struct {
-		Reports []report.Manifest `json:"reports"`
+		Reports    []report.Manifest `json:"items"`
+		NextCursor *string           `json:"next_cursor"`
 	}
 	res.JSON(t, &list)
-	if len(list.Reports) != 1 || len(list.Reports[0].Files) != 2 {
-		t.Fatalf("seller listing %+v, want one day with its two files", list.Reports)
+	if len(list.Reports) != 1 || len(list.Reports[0].Files) != 2 || list.NextCursor != nil {
+		t.Fatalf("seller listing %+v (next %v), want one day with its two files and no next page", list.Reports, list.NextCursor)
 	}
 	for _, f := range list.Reports[0].Files {
 		if !strings.Contains(f.Name, r.aID) {

@@ -18,6 +18,7 @@ import (
 	"shopflow/config"
 	"shopflow/errs"
 	"shopflow/payment"
+	"shopflow/ranking"
 	"shopflow/report"
 	"shopflow/store"
 	"shopflow/workflows"
@@ -88,7 +89,9 @@ type Server struct {
 	limiter *redis_rate.Limiter
 	metrics *httpMetrics
 	engine  *gin.Engine
-	ranks   *rankCache
+	// ranks serves top sellers and seller ranks through the in-process cache.
+	ranks       *ranking.Cache
+	rankHeaders *rankHeaders
 }
 
 // New builds the Server and its router.
@@ -98,7 +101,16 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Deps: d, limiter: redis_rate.NewLimiter(d.Redis), metrics: m}
-	s.ranks = newRankCache(d)
+	var db ranking.DB
+	if d.Store != nil && d.Store.Pool != nil {
+		db = d.Store.Pool
+	}
+	var rdb redis.UniversalClient
+	if d.Redis != nil {
+		rdb = d.Redis
+	}
+	s.ranks = ranking.NewCache(d.Config, rdb, db, d.Logger)
+	s.rankHeaders = newRankHeaders()
 	s.engine = s.routes()
 	return s, nil
 }
@@ -129,77 +141,96 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/docs", s.swaggerUI)
 	r.GET("/docs/*file", s.swaggerUI)
 
-	customer := s.requireRole(store.RoleCustomer)
-	seller := s.requireRole(store.RoleSeller)
-	admin := s.requireRole(store.RoleAdmin)
-	sellerOrAdmin := s.requireRole(store.RoleSeller, store.RoleAdmin)
-	anyone := s.requireRole()
-
 	// Only the API authenticates: probes, scrapes and docs ignore Authorization, so a stale
 	// header on a health check can never make a healthy process look dead.
 	v1 := r.Group("/api/v1", s.authenticate)
+	roles := roleChecks{
+		customer:      s.requireRole(store.RoleCustomer),
+		seller:        s.requireRole(store.RoleSeller),
+		admin:         s.requireRole(store.RoleAdmin),
+		sellerOrAdmin: s.requireRole(store.RoleSeller, store.RoleAdmin),
+		anyone:        s.requireRole(),
+	}
+	s.catalogRoutes(v1, roles)
+	s.shoppingRoutes(v1, roles)
+	s.operationsRoutes(v1, roles)
+	return r
+}
+
+// roleChecks are the role middlewares routes are guarded with.
+type roleChecks struct {
+	customer, seller, admin, sellerOrAdmin, anyone gin.HandlerFunc
+}
+
+// catalogRoutes: accounts, categories, products and their stock, rankings.
+func (s *Server) catalogRoutes(v1 *gin.RouterGroup, r roleChecks) {
 	v1.POST("/auth/register", s.register)
 	v1.POST("/auth/login", s.login)
-	v1.GET("/users/me", anyone, s.me)
+	v1.GET("/users/me", r.anyone, s.me)
 
 	v1.GET("/categories", s.listCategories)
-	v1.POST("/categories", admin, s.idempotent, s.createCategory)
+	v1.POST("/categories", r.admin, s.idempotent, s.createCategory)
 	v1.GET("/categories/:id", s.getCategory)
-	v1.PATCH("/categories/:id", admin, s.updateCategory)
-	v1.DELETE("/categories/:id", admin, s.deleteCategory)
+	v1.PATCH("/categories/:id", r.admin, s.updateCategory)
+	v1.DELETE("/categories/:id", r.admin, s.deleteCategory)
 
 	v1.GET("/products", s.listProducts)
-	v1.POST("/products", sellerOrAdmin, s.idempotent, s.createProduct)
+	v1.POST("/products", r.sellerOrAdmin, s.idempotent, s.createProduct)
 	v1.GET("/products/:id", s.getProduct)
-	v1.PATCH("/products/:id", sellerOrAdmin, s.updateProduct)
-	v1.DELETE("/products/:id", sellerOrAdmin, s.archiveProduct)
-	v1.GET("/products/:id/inventory", sellerOrAdmin, s.getInventory)
-	v1.PUT("/products/:id/inventory", sellerOrAdmin, s.putInventory)
+	v1.PATCH("/products/:id", r.sellerOrAdmin, s.updateProduct)
+	v1.DELETE("/products/:id", r.sellerOrAdmin, s.archiveProduct)
+	v1.GET("/products/:id/inventory", r.sellerOrAdmin, s.getInventory)
+	v1.PUT("/products/:id/inventory", r.sellerOrAdmin, s.putInventory)
 
-	v1.GET("/cart", customer, s.getCart)
-	v1.DELETE("/cart", customer, s.clearCart)
-	v1.PUT("/cart/items/:product_id", customer, s.putCartItem)
-	v1.DELETE("/cart/items/:product_id", customer, s.deleteCartItem)
+	v1.GET("/categories/:id/top-sellers", s.topSellers)
+	v1.GET("/sellers/me/rank", r.seller, s.myRank)
+	v1.GET("/sellers/:id/rank", r.admin, s.sellerRank)
+}
 
-	v1.GET("/wishlist", customer, s.getWishlist)
-	v1.PUT("/wishlist/items/:product_id", customer, s.putWishlistItem)
-	v1.DELETE("/wishlist/items/:product_id", customer, s.deleteWishlistItem)
+// shoppingRoutes: cart, wishlist, checkout, orders and payments.
+func (s *Server) shoppingRoutes(v1 *gin.RouterGroup, r roleChecks) {
+	v1.GET("/cart", r.customer, s.getCart)
+	v1.DELETE("/cart", r.customer, s.clearCart)
+	v1.PUT("/cart/items/:product_id", r.customer, s.putCartItem)
+	v1.DELETE("/cart/items/:product_id", r.customer, s.deleteCartItem)
 
-	v1.POST("/checkout", customer, s.checkout)
-	v1.GET("/orders", anyone, s.listOrders)
-	v1.GET("/orders/:id", anyone, s.getOrder)
+	v1.GET("/wishlist", r.customer, s.getWishlist)
+	v1.PUT("/wishlist/items/:product_id", r.customer, s.putWishlistItem)
+	v1.DELETE("/wishlist/items/:product_id", r.customer, s.deleteWishlistItem)
+
+	v1.POST("/checkout", r.customer, s.checkout)
+	v1.GET("/orders", r.anyone, s.listOrders)
+	v1.GET("/orders/:id", r.anyone, s.getOrder)
 	v1.POST("/orders/:id/cancel", s.requireRole(store.RoleCustomer, store.RoleAdmin), s.cancelOrder)
-	v1.POST("/orders/:id/ship", sellerOrAdmin, s.shipOrder)
-	v1.POST("/orders/:id/deliver", sellerOrAdmin, s.deliverOrder)
+	v1.POST("/orders/:id/ship", r.sellerOrAdmin, s.shipOrder)
+	v1.POST("/orders/:id/deliver", r.sellerOrAdmin, s.deliverOrder)
 	v1.POST("/webhooks/stripe", s.stripeWebhook)
 	if s.Sandbox != nil {
 		v1.POST("/dev/payments/:intent_id/complete", s.completeSandboxPayment)
 	}
+}
 
+// operationsRoutes: ingest, API keys, jobs, reports and notifications.
+func (s *Server) operationsRoutes(v1 *gin.RouterGroup, r roleChecks) {
 	ingester := s.requireRole(store.RoleAdmin, store.RoleIngest)
 	v1.POST("/ingest/orders", ingester, s.ingestOrders)
 	v1.POST("/ingest/batches", ingester, s.submitBatch)
 	v1.GET("/ingest/batches/:id", ingester, s.getBatch)
 	v1.GET("/ingest/batches/:id/errors", ingester, s.getBatchErrors)
-	v1.POST("/admin/api-keys", admin, s.createAPIKey)
-	v1.DELETE("/admin/api-keys/:id", admin, s.revokeAPIKey)
+	v1.POST("/admin/api-keys", r.admin, s.createAPIKey)
+	v1.DELETE("/admin/api-keys/:id", r.admin, s.revokeAPIKey)
 
-	v1.GET("/categories/:id/top-sellers", s.topSellers)
-	v1.GET("/sellers/me/rank", seller, s.myRank)
-	v1.GET("/sellers/:id/rank", admin, s.sellerRank)
-	v1.POST("/admin/jobs/top-sellers", admin, s.runTopSellers)
+	v1.POST("/admin/jobs/top-sellers", r.admin, s.runTopSellers)
+	v1.POST("/admin/jobs/daily-report", r.admin, s.runDailyReport)
+	v1.GET("/reports", r.admin, s.listReports)
+	v1.GET("/reports/:date/files/*name", r.admin, s.downloadReport)
+	v1.GET("/sellers/me/reports", r.seller, s.mySellerReports)
+	v1.GET("/sellers/me/reports/:date", r.seller, s.downloadMySellerReport)
 
-	v1.POST("/admin/jobs/daily-report", admin, s.runDailyReport)
-	v1.GET("/reports", admin, s.listReports)
-	v1.GET("/reports/:date/files/*name", admin, s.downloadReport)
-	v1.GET("/sellers/me/reports", seller, s.mySellerReports)
-	v1.GET("/sellers/me/reports/:date", seller, s.downloadMySellerReport)
-
-	v1.GET("/notifications", anyone, s.listNotifications)
-	v1.POST("/notifications/:id/read", anyone, s.readNotification)
-	v1.GET("/sellers/me/notification-preferences", seller, s.getNotificationPreferences)
-	v1.PUT("/sellers/me/notification-preferences", seller, s.putNotificationPreferences)
-	v1.POST("/admin/notifications/files", admin, s.submitNotificationFile)
-	v1.GET("/admin/notifications/files/:id", admin, s.getNotificationFile)
-	return r
+	v1.GET("/notifications", r.anyone, s.listNotifications)
+	v1.POST("/notifications/:id/read", r.anyone, s.readNotification)
+	v1.GET("/sellers/me/notification-preferences", r.seller, s.getNotificationPreferences)
+	v1.PUT("/sellers/me/notification-preferences", r.seller, s.putNotificationPreferences)
+	v1.POST("/admin/notifications/files", r.admin, s.submitNotificationFile)
+	v1.GET("/admin/notifications/files/:id", r.admin, s.getNotificationFile)
 }

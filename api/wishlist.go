@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -64,21 +62,3 @@ func (s *Server) deleteWishlistItem(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, w)
 }
-
-// hasBody reports whether the request carries anything but whitespace, leaving the body to be
-// read again. A read error (such as the body limit) counts as a body, and replays for bindJSON
-// to report in its usual way.
-func hasBody(c *gin.Context) bool {
-	body, err := io.ReadAll(c.Request.Body)
-	var rest io.Reader = bytes.NewReader(body)
-	if err != nil {
-		rest = io.MultiReader(rest, failingReader{err})
-	}
-	c.Request.Body = io.NopCloser(rest)
-	return err != nil || len(bytes.TrimSpace(body)) > 0
-}
-
-// failingReader returns err on every read.
-type failingReader struct{ err error }
-
-func (r failingReader) Read([]byte) (int, error) { return 0, r.err }

@@ -99,7 +99,7 @@ func TestReportsPublishTheDayAndDigestEachSellerOnce(t *testing.T) {
 	}
 	for _, s := range []reportSeller{shoes, books} {
 		var mine struct {
-			Reports []report.Manifest `json:"reports"`
+			Reports []report.Manifest `json:"items"`
 		}
 		rp.mustSend(request{method: "GET", path: "/api/v1/sellers/me/reports?from=" + date + "&to=" + date, token: s.Token}, &mine, http.StatusOK)
 		if len(mine.Reports) != 1 || mine.Reports[0].Date != date || !slices.Equal(fileNames(mine.Reports[0]), sellerFiles(s)) {
@@ -119,7 +119,7 @@ func TestReportsPublishTheDayAndDigestEachSellerOnce(t *testing.T) {
 	// A seller can name only its own file; another's is behind the admin route.
 	rp.mustSend(request{method: "GET", path: "/api/v1/reports/" + date + "/files/" + report.SellerFile(books.SellerID, "csv"), token: shoes.Token}, nil, http.StatusForbidden)
 	var none struct {
-		Reports []report.Manifest `json:"reports"`
+		Reports []report.Manifest `json:"items"`
 	}
 	rp.mustSend(request{method: "GET", path: "/api/v1/sellers/me/reports?from=" + date + "&to=" + date, token: idle.Token}, &none, http.StatusOK)
 	if len(none.Reports) != 0 {
@@ -382,7 +382,7 @@ func (e *env) childOf(ctx context.Context, workflowID, runID string) (childID, c
 func (rp *reportsEnv) manifest(date string) report.Manifest {
 	rp.t.Helper()
 	var days struct {
-		Reports []report.Manifest `json:"reports"`
+		Reports []report.Manifest `json:"items"`
 	}
 	rp.mustSend(request{method: "GET", path: "/api/v1/reports?from=" + date + "&to=" + date, token: rp.admin.Token}, &days, http.StatusOK)
 	if len(days.Reports) != 1 {

@@ -10,7 +10,8 @@ Usage: scripts/newcomer-smoke.sh        (also run by: make test, make smoke)
 
 Starts scripts/dev.sh in the background on spare ports against a fresh database, waits for
 /readyz, then with curl: registers a customer, logs in, reads /api/v1/users/me, lists
-/api/v1/products (demo data), fetches /docs/ and /metrics, opens the Temporal UI, and finally
+/api/v1/products (demo data), pages through /api/v1/categories (the list envelope), fetches
+/docs/ and /metrics, opens the Temporal UI, and finally
 stops dev.sh with SIGTERM and checks that it shut down cleanly. Everything it started is
 stopped by PID and the database is dropped, whatever happens.
 
@@ -277,6 +278,18 @@ request GET /api/v1/products
 expect "list products (200, demo data)" 200 \
   "at least one product" '[ "$(json ".items | length" "$body")" -ge 1 ] 2>/dev/null' \
   "products have names and prices in cents" '[ -n "$(json ".items[0].name" "$body")" ] && [ "$(json ".items[0].price_cents" "$body")" -gt 0 ] 2>/dev/null'
+
+# Every list answers {"items": [...], "next_cursor": ...}, next_cursor null on the last page.
+request GET "/api/v1/categories?limit=1"
+cursor=""
+expect "list categories one per page (200, a next page)" 200 \
+  "one category on the page" '[ "$(json ".items | length" "$body")" -eq 1 ] 2>/dev/null' \
+  "next_cursor points at the next page" 'cursor=$(json .next_cursor "$body") && [ -n "$cursor" ] && [ "$cursor" != null ]'
+
+request GET "/api/v1/categories?limit=100&cursor=$cursor"
+expect "the next pages of categories (200, the last page)" 200 \
+  "the rest of the categories" '[ "$(json ".items | length" "$body")" -ge 1 ] 2>/dev/null' \
+  "next_cursor is null on the last page" '[ "$(json .next_cursor "$body")" = null ]'
 
 request GET /docs/
 expect "API docs at /docs/ (200, Swagger UI)" 200 \
