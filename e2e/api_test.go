@@ -125,20 +125,7 @@ func (e *env) newProduct(onHand int, priceCents int64) int64 {
 	e.t.Helper()
 	c := &e.catalog
 	c.once.Do(func() {
-		email := "a-" + randHex(6) + "@example.com"
-		pw, err := auth.NewPasswords(4)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		hash, err := pw.Hash("an-admin-password-1")
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		// There is no API to create admins: operators do it, as here.
-		if _, err := store.New(e.db).EnsureAdmin(context.Background(), email, hash); err != nil {
-			e.t.Fatal(err)
-		}
-		admin := e.login(email, "an-admin-password-1")
+		admin := e.newAdmin()
 		var cat struct {
 			ID int64 `json:"id"`
 		}
@@ -269,4 +256,22 @@ func (e *env) completePayment(cust account, intentID string, succeed bool) {
 func (e *env) cancelOrder(cust account, id string) {
 	e.t.Helper()
 	e.mustSend(request{method: "POST", path: "/api/v1/orders/" + id + "/cancel", token: cust.Token}, nil, http.StatusAccepted)
+}
+
+// newAdmin creates an admin the way operators do (there is no API for it), and logs it in.
+func (e *env) newAdmin() account {
+	e.t.Helper()
+	email := "a-" + randHex(6) + "@example.com"
+	pw, err := auth.NewPasswords(4)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	hash, err := pw.Hash("an-admin-password-1")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := store.New(e.db).EnsureAdmin(context.Background(), email, hash); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.login(email, "an-admin-password-1")
 }

@@ -224,39 +224,35 @@ func (f *faultEnv) wantRecovered(cust account) {
 	}
 }
 
-// Postgres restarts (connections cut, transactions in flight rolled back) while 50 checkouts
-// run. Clients retry with their keys; activities retry; the pools reconnect.
-func TestFaultPostgresRestartDuringCheckouts(t *testing.T) {
+// A server restarts while 50 checkouts run. Postgres: connections are cut and transactions in
+// flight roll back; the pools reconnect and activities retry. Temporal: starting a saga fails
+// while it is down (the client retries its checkout, the order written before is found by its
+// key and its saga started), and running sagas resume from their histories. Clients retry with
+// their Idempotency-Keys, as a client must.
+func TestFaultRestartDuringCheckouts(t *testing.T) {
 	t.Parallel()
-	f := newFaultEnv(t, faultSettings{})
-	customers := f.newCustomers(5)
-	plan := f.checkoutPlan(50, customers)
-	pending := f.submitAsync(plan, 2*time.Minute)
-	f.awaitSome(3)
-	f.midFlight(len(plan))
-	f.pg.restart()
-	sub := f.submitted(pending)
-	t.Logf("clients saw: %s", sub.tally)
-	f.wantConsistent(sub.ids, f.initial, f.stripe == nil)
-	f.wantRecovered(customers[0])
-}
-
-// The Temporal server restarts while 50 sagas run: starting a saga fails while it is down (the
-// client retries its checkout; the order written before is found by its key and its saga
-// started), and running sagas resume from their histories.
-func TestFaultTemporalRestartDuringSagas(t *testing.T) {
-	t.Parallel()
-	f := newFaultEnv(t, faultSettings{})
-	customers := f.newCustomers(5)
-	plan := f.checkoutPlan(50, customers)
-	pending := f.submitAsync(plan, 2*time.Minute)
-	f.awaitSome(3)
-	f.midFlight(len(plan))
-	f.temporal.restart()
-	sub := f.submitted(pending)
-	t.Logf("clients saw: %s", sub.tally)
-	f.wantConsistent(sub.ids, f.initial, f.stripe == nil)
-	f.wantRecovered(customers[0])
+	for _, tc := range []struct {
+		name    string
+		restart func(*faultEnv)
+	}{
+		{"postgres", func(f *faultEnv) { f.pg.restart() }},
+		{"temporal", func(f *faultEnv) { f.temporal.restart() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFaultEnv(t, faultSettings{})
+			customers := f.newCustomers(5)
+			plan := f.checkoutPlan(50, customers)
+			pending := f.submitAsync(plan, 2*time.Minute)
+			f.awaitSome(3)
+			f.midFlight(len(plan))
+			tc.restart(f)
+			sub := f.submitted(pending)
+			t.Logf("clients saw: %s", sub.tally)
+			f.wantConsistent(sub.ids, f.initial, f.stripe == nil)
+			f.wantRecovered(customers[0])
+		})
+	}
 }
 
 // stripe-mock stops while sagas charge and comes back 10 s later. stripe-mock answers every

@@ -74,7 +74,7 @@ func TestRecordTopSellersHistory(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), sagaDeadline)
 	defer cancel()
-	admin := e.tsAdmin()
+	admin := e.newAdmin()
 	var started struct {
 		WorkflowID string `json:"workflow_id"`
 	}

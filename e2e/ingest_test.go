@@ -56,7 +56,7 @@ func newIngestEnv(t *testing.T, chunkLines int, inProcessWorker bool) *ingestEnv
 	for range 5 {
 		ie.products = append(ie.products, e.newProduct(0, 1000))
 	}
-	ie.admin = e.tsAdmin()
+	ie.admin = e.newAdmin()
 	return ie
 }
 

@@ -261,7 +261,7 @@ type reportRun struct {
 func newReportsEnv(t *testing.T) *reportsEnv {
 	t.Helper()
 	e := newEnv(t)
-	rp := &reportsEnv{env: e, admin: e.tsAdmin(), catName: "Reports " + randHex(4)}
+	rp := &reportsEnv{env: e, admin: e.newAdmin(), catName: "Reports " + randHex(4)}
 	var cat struct {
 		ID int64 `json:"id"`
 	}

@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"shopflow/auth"
 	"shopflow/ranking"
 	"shopflow/store"
 	"shopflow/workflows"
@@ -39,7 +38,7 @@ func TestTopSellersJobPublishesWhatTheAPIServes(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	admin := e.tsAdmin()
+	admin := e.newAdmin()
 
 	var started struct {
 		WorkflowID string `json:"workflow_id"`
@@ -129,24 +128,6 @@ func TestTopSellersJobPublishesWhatTheAPIServes(t *testing.T) {
 }
 
 // Helpers here are prefixed ts, to stay clear of other test files' names.
-
-// tsAdmin creates an admin the way operators do, and logs it in.
-func (e *env) tsAdmin() account {
-	e.t.Helper()
-	email := "a-" + randHex(6) + "@example.com"
-	pw, err := auth.NewPasswords(4)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	hash, err := pw.Hash("an-admin-password-1")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := store.New(e.db).EnsureAdmin(context.Background(), email, hash); err != nil {
-		e.t.Fatal(err)
-	}
-	return e.login(email, "an-admin-password-1")
-}
 
 // tsGet makes a GET, with a token and an If-None-Match when they are not empty.
 func (e *env) tsGet(path, token, ifNoneMatch string) (int, []byte, http.Header) {

@@ -161,6 +161,11 @@ func (b *Batches) readChunk(batch store.Batch, lr *LineReader, parse func([]byte
 				reason: fmt.Sprintf("line too long: more than %d bytes", MaxLineBytes)})
 			continue
 		}
+		if raw.Offset == 0 {
+			// Some tools start any UTF-8 file with a byte-order mark; it is no part of the first
+			// record (for CSV files, the header row, which readCSVHeader strips the same way).
+			raw.Data = bytes.TrimPrefix(raw.Data, utf8BOM)
+		}
 		if len(bytes.TrimSpace(raw.Data)) == 0 {
 			continue // blank lines carry nothing
 		}
@@ -222,7 +227,7 @@ func (b *Batches) openBatchFile(batch store.Batch) (*os.File, error) {
 }
 
 // parser returns the function turning one line of the batch's format into sale lines.
-func (b *Batches) parser(batch store.Batch, f *os.File) (func([]byte) ([]store.SaleLine, error), error) {
+func (b *Batches) parser(batch store.Batch, f io.ReadSeeker) (func([]byte) ([]store.SaleLine, error), error) {
 	now := b.now()
 	switch Format(batch.Format) {
 	case FormatCSV:

@@ -84,7 +84,7 @@ func TestChunksKeepGoodRowsAndReportBadOnes(t *testing.T) {
 	}{
 		{4, "the row has 6 fields, the header 8"},
 		{6, fmt.Sprintf("product_id %d does not exist", 999_999)},
-		{7, "quantity must be between 1 and 100000, got -4"},
+		{7, "quantity must be between 1 and 1000000, got -4"},
 		{8, "ordered_at must be an RFC 3339 time"},
 		{9, "not valid UTF-8"},
 		{10, "line too long"},

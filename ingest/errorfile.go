@@ -44,22 +44,26 @@ func (b *Batches) writeChunkErrors(f *os.File, batchID string, offset int64, rej
 		return err
 	}
 	name := filepath.Join(dir, fmt.Sprintf("%020d.ndjson", offset))
-	return writeFileAtomically(name, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		excerpt := make([]byte, excerptBytes)
-		for _, r := range rejects {
-			n, err := f.ReadAt(excerpt[:min(int64(excerptBytes), r.length)], r.offset)
-			if err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("quote line %d: %w", r.line, err)
-			}
-			e := Rejection{Line: r.line, Reason: r.reason, Text: strings.ToValidUTF8(string(excerpt[:n]), "\uFFFD"),
-				Truncated: r.length > int64(n)}
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
+	return writeFileAtomically(name, func(w io.Writer) error { return writeRejections(w, f, rejects) })
+}
+
+// writeRejections writes one error entry per rejection to w, quoting the start of each line
+// from f.
+func writeRejections(w io.Writer, f io.ReaderAt, rejects []rejected) error {
+	enc := json.NewEncoder(w)
+	excerpt := make([]byte, excerptBytes)
+	for _, r := range rejects {
+		n, err := f.ReadAt(excerpt[:min(int64(excerptBytes), r.length)], r.offset)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("quote line %d: %w", r.line, err)
 		}
-		return nil
-	})
+		e := Rejection{Line: r.line, Reason: r.reason, Text: strings.ToValidUTF8(string(excerpt[:n]), "\uFFFD"),
+			Truncated: r.length > int64(n)}
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Complete finishes a fully read batch: its chunk error files are joined, in file order, into

@@ -41,7 +41,7 @@ func TestNDJSONLinesBad(t *testing.T) {
 		{"missing price", order(`"ordered_at":"2026-11-20T10:30:00Z","lines":[{"product_id":7,"quantity":1,"currency":"USD"}]`), "lines[0].unit_price_cents is required"},
 		{"date too old", order(`"ordered_at":"1999-01-01T00:00:00Z","lines":[{` + line + `}]`), "is out of range"},
 		{"negative quantity", order(`"ordered_at":"2026-11-20T10:30:00Z","lines":[{"product_id":7,"quantity":-1,"unit_price_cents":5,"currency":"USD"}]`),
-			"lines[0].quantity must be between 1 and 100000, got -1"},
+			"lines[0].quantity must be between 1 and 1000000, got -1"},
 		{"second line bad", order(`"ordered_at":"2026-11-20T10:30:00Z","lines":[{` + line + `},{"product_id":0,"quantity":1,"unit_price_cents":5,"currency":"USD"}]`),
 			"lines[1].product_id must be a positive integer"},
 		{"quantity as a string", order(`"ordered_at":"2026-11-20T10:30:00Z","lines":[{"product_id":7,"quantity":"2","unit_price_cents":5,"currency":"USD"}]`),

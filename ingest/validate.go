@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -38,13 +38,17 @@ func DecodeOrder(raw []byte) (Order, error) {
 	case w.Lines == nil:
 		return Order{}, errors.New("lines is required")
 	}
-	// Postgres text cannot hold NUL, and no order system means a tab or newline in an id.
-	if strings.ContainsFunc(*w.ExternalOrderID, unicode.IsControl) {
-		return Order{}, errors.New("external_order_id must not contain control characters")
+	// Refused here as well as in Validate: a lone surrogate escape becomes U+FFFD only now.
+	if err := validOrderID(*w.ExternalOrderID); err != nil {
+		return Order{}, err
 	}
 	orderedAt, err := time.Parse(time.RFC3339, *w.OrderedAt)
 	if err != nil {
-		return Order{}, fmt.Errorf("ordered_at must be an RFC 3339 time with a zone, e.g. 2026-11-20T10:30:00Z, got %s", quoteRecordValue(*w.OrderedAt))
+		return Order{}, fmt.Errorf("ordered_at must be an RFC 3339 time with a zone, e.g. 2026-11-20T10:30:00Z, got %s", quoteValue(*w.OrderedAt))
+	}
+	if len(w.Lines) > MaxLines {
+		// Refused before its lines are decoded: a megabyte of tiny lines is much work for nothing.
+		return Order{}, fmt.Errorf("lines must hold at most %d lines", MaxLines)
 	}
 	o := Order{Source: *w.Source, ExternalOrderID: *w.ExternalOrderID, OrderedAt: orderedAt, Lines: make([]Line, len(w.Lines))}
 	for i, rawLine := range w.Lines {
@@ -116,7 +120,11 @@ func recordDecodeError(err error, what, prefix string) error {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("%s is malformed JSON: it ends early", what)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("%s: unknown field %s", what, strings.TrimPrefix(err.Error(), "json: unknown field "))
+		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if uerr != nil {
+			name = strings.TrimPrefix(err.Error(), "json: unknown field ")
+		}
+		return fmt.Errorf("%s: unknown field %s", what, quoteValue(name))
 	}
 	return fmt.Errorf("%s is malformed JSON: %w", what, err)
 }
@@ -158,8 +166,9 @@ func recordGoKind(t reflect.Type) string {
 	return "an object"
 }
 
-// quoteRecordValue quotes a client's value for a message, cut short so a huge value is not echoed.
-func quoteRecordValue(s string) string {
+// quoteValue quotes a client's value for a message, cut short so that a huge value is not
+// echoed: a rejected line's reason stays small whatever the line holds.
+func quoteValue(s string) string {
 	const maxRunes = 40
 	if utf8.RuneCountInString(s) <= maxRunes {
 		return fmt.Sprintf("%q", s)
