@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"shopflow/ingest/ingesttest"
 	"shopflow/store"
 )
 
@@ -213,12 +212,6 @@ func splitCSV(line []byte, dst []string) ([]string, error) {
 		}
 		line = line[1:] // the comma
 	}
-}
-
-// GenerateFile writes a valid CSV order file for tests and load drivers. It forwards to
-// ingesttest.GenerateFile, where new callers should go, and goes once e2e/ and bench/ call that.
-func GenerateFile(w io.Writer, lines int, products []int64, seed int64) error {
-	return ingesttest.GenerateFile(w, lines, products, seed)
 }
 
 // validUTF8 refuses a line that is not UTF-8 text.

@@ -296,7 +296,7 @@ func topProductsSQL(one bool) string {
 		SELECT *, row_number() OVER (PARTITION BY category_id ORDER BY units DESC, revenue DESC, product_id) AS rank
 		FROM totals
 	)
-	SELECT category_id, rank, product_id, name, units, revenue, currency
+	SELECT category_id, rank, product_id, name, units, least(revenue, 9223372036854775807)::bigint, currency
 	FROM ranked WHERE rank <= $3
 	ORDER BY category_id, rank`
 }
@@ -375,7 +375,7 @@ func sellerStandingsSQL(one bool) string {
 		       count(*) OVER (PARTITION BY scope) AS of
 		FROM totals
 	)
-	SELECT scope, seller_id::text, rank, of, units, revenue, currency
+	SELECT scope, seller_id::text, rank, of, units, least(revenue, 9223372036854775807)::bigint, currency
 	FROM ranked ` + filter + `
 	ORDER BY seller_id, scope`
 }

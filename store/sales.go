@@ -53,10 +53,12 @@ func countSalesOf(ctx context.Context, tx pgx.Tx, unique bool, sourceSQL string,
 			-- Rows are upserted in key order so concurrent counts never deadlock on the rollup.
 			INSERT INTO sales_hourly AS h (hour, product_id, currency, category_id, seller_id, units, revenue_cents, lines)
 			SELECT date_trunc('hour', ordered_at), product_id, currency, min(category_id), min(seller_id::text)::uuid,
-			       sum(quantity), sum(quantity * unit_price_cents), count(*)
+			       sum(quantity), least(sum(quantity::numeric * unit_price_cents), `+maxCents+`)::bigint, count(*)
 			FROM facts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 			ON CONFLICT (hour, product_id, currency) DO UPDATE
-			SET units = h.units + EXCLUDED.units, revenue_cents = h.revenue_cents + EXCLUDED.revenue_cents, lines = h.lines + EXCLUDED.lines
+			SET units = h.units + EXCLUDED.units,
+			    revenue_cents = least(h.revenue_cents::numeric + EXCLUDED.revenue_cents, `+maxCents+`)::bigint,
+			    lines = h.lines + EXCLUDED.lines
 			RETURNING 1)
 		SELECT count(*) FROM facts`, args...).Scan(&counted)
 	if err != nil {
@@ -64,6 +66,11 @@ func countSalesOf(ctx context.Context, tx pgx.Tx, unique bool, sourceSQL string,
 	}
 	return counted, nil
 }
+
+// maxCents is the largest revenue an hourly rollup holds. Totals saturate there instead of
+// failing: an overflow would refuse every later sale of the product in that hour, checkout
+// included, and a batch of extreme (but each valid) ingest lines could cause it on purpose.
+const maxCents = "9223372036854775807"
 
 // recordOrderSales counts a placed order's lines as sales (source "shopflow").
 func recordOrderSales(ctx context.Context, tx pgx.Tx, orderID string) error {

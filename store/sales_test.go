@@ -61,3 +61,33 @@ func TestRecordSalesCountsOnceAcrossPaths(t *testing.T) {
 		t.Fatalf("product p units in 10:00 = %d, want 3", n)
 	}
 }
+
+// Lines that are each within the ingest limits can add up past what an hourly total holds. The
+// total saturates instead of failing, so later sales of the product in that hour (checkout
+// included) still count.
+func TestHourlyRevenueSaturatesInsteadOfFailing(t *testing.T) {
+	t.Parallel()
+	f := newOrderFixture(t, 2)
+	ctx := context.Background()
+	p := f.product(f.sellerA, "active", "USD", 500, 100)
+	at := time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
+	var lines []store.SaleLine
+	for i := range 3 {
+		// 1,000,000 x 10^13 = 10^19 minor units per line: past int64 on its own.
+		lines = append(lines, store.SaleLine{Source: "legacy", ExternalOrderID: "big", LineNo: i + 1, OrderedAt: at,
+			ProductID: p, Quantity: 1_000_000, UnitPriceCents: 10_000_000_000_000, Currency: "USD"})
+	}
+	if got, err := f.st.RecordSales(ctx, lines[:2]); err != nil || got.Counted != 2 {
+		t.Fatalf("first lines: %+v %v", got, err)
+	}
+	if got, err := f.st.RecordSales(ctx, lines[2:]); err != nil || got.Counted != 1 {
+		t.Fatalf("a later line into the saturated hour: %+v %v", got, err)
+	}
+	var revenue int64
+	if err := f.st.Pool.QueryRow(ctx, `SELECT revenue_cents FROM sales_hourly WHERE product_id = $1`, p).Scan(&revenue); err != nil {
+		t.Fatal(err)
+	}
+	if revenue != 9223372036854775807 {
+		t.Errorf("hourly revenue %d, want the int64 maximum", revenue)
+	}
+}
