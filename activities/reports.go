@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -62,4 +63,36 @@ func (a *Reports) BuildDailyReport(ctx context.Context, in BuildDailyReportInput
 		}
 	}
 	return res, nil
+}
+
+// ErrTypeInvalidTimeZone is the error type of a report zone that the zone rules do not know.
+const ErrTypeInvalidTimeZone = "InvalidTimeZone"
+
+// ReportDayInput asks which day a report run due at Due covers.
+type ReportDayInput struct {
+	Due time.Time
+	// TimeZone is the IANA zone whose days are reported; empty is UTC.
+	TimeZone string
+}
+
+// ReportDayResult is the day to report, YYYY-MM-DD.
+type ReportDayResult struct {
+	Date string
+}
+
+// ReportDay names the day before Due in the report zone. Zone rules are read from the
+// system's tzdata (else the copy embedded in the binary), which is I/O and may differ between
+// machines, so it is an activity: its answer is recorded, and a replay on a worker whose
+// tzdata differs reuses it instead of naming another day.
+func (a *Reports) ReportDay(_ context.Context, in ReportDayInput) (ReportDayResult, error) {
+	loc := time.UTC
+	if in.TimeZone != "" {
+		l, err := time.LoadLocation(in.TimeZone)
+		if err != nil {
+			msg := fmt.Sprintf("report time zone %q: %v", in.TimeZone, err)
+			return ReportDayResult{}, temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidTimeZone, err)
+		}
+		loc = l
+	}
+	return ReportDayResult{Date: in.Due.In(loc).AddDate(0, 0, -1).Format(time.DateOnly)}, nil
 }

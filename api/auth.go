@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-redis/redis_rate/v10"
@@ -59,14 +58,7 @@ type loginRequest struct {
 	Password string `json:"password" binding:"required,max=72"`
 }
 
-type tokenResponse struct {
-	AccessToken string     `json:"access_token"`
-	TokenType   string     `json:"token_type"`
-	ExpiresAt   time.Time  `json:"expires_at"`
-	User        store.User `json:"user"`
-}
-
-// login checks the password and answers with a JWT. Attempts are limited per account and per
+// login checks the password, starts a session and answers with its first token pair. Attempts are limited per account and per
 // client IP, counted before the password check so guessing costs attempts whatever the outcome.
 func (s *Server) login(c *gin.Context) {
 	var req loginRequest
@@ -88,16 +80,18 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, errs.E(errs.Unauthorized, "email or password is wrong"))
 		return
 	}
-	sellerID := ""
-	if u.SellerID != nil {
-		sellerID = *u.SellerID
+	// Told only to whoever knows the password, so it reveals nothing to a guesser.
+	if u.DisabledAt != nil {
+		s.fail(c, errs.E(errs.Unauthorized, "account is disabled"))
+		return
 	}
-	token, exp, err := s.Tokens.Issue(u.ID, u.Role, sellerID)
+	pair, err := s.startSession(c, u)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, tokenResponse{AccessToken: token, TokenType: "Bearer", ExpiresAt: exp.UTC(), User: u})
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, pair)
 }
 
 // allowLogin spends one attempt from the account's and the IP's budgets. When Redis is down,

@@ -19,7 +19,8 @@ import (
 
 // bindJSON decodes the request body into dst strictly (one JSON object, no unknown fields, the
 // body limit enforced) and runs the struct's `binding` validation tags. Its errors say which
-// field is wrong and why, in the request's own field names.
+// field is wrong and why, in the request's own field names. Text Postgres cannot hold (NUL
+// characters, invalid UTF-8) is refused here, for every JSON body at once (text.go).
 func bindJSON(c *gin.Context, dst any) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
@@ -27,6 +28,9 @@ func bindJSON(c *gin.Context, dst any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errs.E(errs.Invalid, "request body is empty; a JSON object is required")
+	}
+	if err := checkJSONText(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

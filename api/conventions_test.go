@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -118,7 +119,14 @@ func TestAccountWithoutAStoreIsForbiddenEverywhere(t *testing.T) {
 	e := newEnv(t)
 	admin := e.newAdmin()
 	cat := e.catCategory(admin, "No store "+randHex(3), nil)
-	token, _, err := e.Tokens.Issue(uuid.NewString(), "seller", "")
+	// Roles are read from the database on every request, so the account must exist: a seller
+	// user without a sellers row (an admin can make one by changing a customer's role).
+	var id string
+	if err := e.Store.Pool.QueryRow(context.Background(), `INSERT INTO users (email, password_hash, role)
+		VALUES ($1, 'x', 'seller') RETURNING id`, "no-store-"+randHex(4)+"@example.com").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := e.Tokens.Issue(id, "seller", "")
 	if err != nil {
 		t.Fatal(err)
 	}

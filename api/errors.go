@@ -42,6 +42,7 @@ type ErrorDetail struct {
 // fail writes err as the JSON error response and aborts the handler chain. Internal errors are
 // logged with their cause and shown to the client only as a generic message with the request id.
 func (s *Server) fail(c *gin.Context, err error) {
+	err = asUnavailable(err)
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Code == errs.Internal {
 		s.log(c).ErrorContext(c.Request.Context(), "internal error", "err", err)

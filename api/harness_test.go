@@ -62,8 +62,10 @@ type fakeSagas struct {
 	Payments map[string]workflows.PaymentResult
 	// StartErr, when set, is returned by Start (Temporal down).
 	StartErr error
-	// NotRunning makes Cancel and PaymentResult answer workflows.ErrNoSaga.
+	// NotRunning makes CancelOrder and PaymentResult answer workflows.ErrNoSaga.
 	NotRunning bool
+	// TooLate makes CancelOrder answer that the order was placed first.
+	TooLate bool
 }
 
 func (f *fakeSagas) Start(_ context.Context, orderID, _ string) error {
@@ -76,17 +78,20 @@ func (f *fakeSagas) Start(_ context.Context, orderID, _ string) error {
 	return nil
 }
 
-func (f *fakeSagas) Cancel(_ context.Context, orderID, reason string) error {
+func (f *fakeSagas) CancelOrder(_ context.Context, orderID, reason string) (workflows.CancelOutcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.NotRunning {
-		return workflows.ErrNoSaga
+		return workflows.CancelOutcome{}, workflows.ErrNoSaga
+	}
+	if f.TooLate {
+		return workflows.CancelOutcome{}, workflows.ErrCancelTooLate
 	}
 	if f.Canceled == nil {
 		f.Canceled = map[string]string{}
 	}
 	f.Canceled[orderID] = reason
-	return nil
+	return workflows.CancelOutcome{Canceled: true, Status: "canceled", Reason: reason}, nil
 }
 
 func (f *fakeSagas) PaymentResult(_ context.Context, orderID string, r workflows.PaymentResult) error {
@@ -120,8 +125,10 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	}
 	cfg, err := config.Load([]string{"SHOPFLOW_JWT_SECRET=test-secret-test-secret-test-secret!", "SHOPFLOW_BCRYPT_COST=4",
 		"SHOPFLOW_DATABASE_URL=" + storetest.NewDatabase(t), "SHOPFLOW_REDIS_URL=" + redisURL,
-		"SHOPFLOW_REDIS_PREFIX=test:" + randHex(6) + ":", "SHOPFLOW_DEV_ENDPOINTS=true",
-		"SHOPFLOW_REPORTS_DIR=" + t.TempDir()})
+		"SHOPFLOW_REDIS_PREFIX=test:" + randHex(6) + ":", "SHOPFLOW_DEV_ENDPOINTS=true", "SHOPFLOW_PAYMENT_PROVIDER=sandbox",
+		"SHOPFLOW_REPORTS_DIR=" + t.TempDir(),
+		// Tests register and call far faster than any client may; the limit's own tests turn it on.
+		"SHOPFLOW_RATE_LIMIT_AUTH=0", "SHOPFLOW_RATE_LIMIT_WRITES=0", "SHOPFLOW_RATE_LIMIT_READS=0"})
 	if err != nil {
 		t.Fatal(err)
 	}

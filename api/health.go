@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"shopflow/config"
 )
 
 // healthz says the process is alive; it checks nothing else, so a dependency outage never gets
@@ -45,5 +47,13 @@ func (s *Server) readyz(c *gin.Context) {
 			status, code = "not_ready", http.StatusServiceUnavailable
 		}
 	}
-	c.JSON(code, gin.H{"status": status, "checks": results})
+	body := gin.H{"status": status, "checks": results, "payment_provider": s.Config.Provider()}
+	if s.Config.Provider() == config.ProviderSandbox {
+		// Ready, but an operator looking at the probe must see that no money is being taken.
+		body["warnings"] = []string{sandboxWarning}
+	}
+	c.JSON(code, body)
 }
+
+// sandboxWarning is what /readyz says while the sandbox payment provider is in use.
+const sandboxWarning = "payments: the sandbox provider is in use; orders are placed without taking money"

@@ -8,10 +8,13 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"shopflow/errs"
+	"shopflow/store"
 )
 
 const idempotencyHeader = "Idempotency-Key"
@@ -32,17 +35,14 @@ func (s *Server) idempotent(c *gin.Context) {
 		s.fail(c, badParam(idempotencyHeader, "must be 1 to 255 visible ASCII characters"))
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
+	hash, err := requestHash(c)
 	if err != nil {
-		s.fail(c, bodyReadError(err))
+		s.fail(c, err)
 		return
 	}
-	c.Request.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.RequestURI()+"\n"), body...))
-	hash := hex.EncodeToString(sum[:])
 	scope := mustClaims(c).UserID() + " " + c.Request.Method + " " + c.FullPath()
-
-	claimed, prev, err := s.Store.ClaimIdempotencyKey(c, scope, key, hash)
+	policy := store.IdempotencyPolicy{TTL: s.Config.IdempotencyTTL, Lease: idempotencyLease}
+	claimed, prev, err := s.Store.ClaimIdempotencyKey(c, scope, key, hash, policy)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -69,14 +69,25 @@ func (s *Server) idempotent(c *gin.Context) {
 
 	rec := &recordingWriter{ResponseWriter: c.Writer}
 	c.Writer = rec
-	c.Next()
-	// A server-side failure is not an answer worth replaying: free the key so a retry runs.
 	ctx := context.WithoutCancel(c.Request.Context())
-	status := rec.Status()
-	if status >= 500 {
+	release := func() {
 		if err := s.Store.ReleaseIdempotencyKey(ctx, scope, key); err != nil {
 			s.log(c).Error("release idempotency key", "err", err)
 		}
+	}
+	defer func() {
+		// A handler that panics has no answer to replay: free the key, then let the recovery
+		// middleware answer 500. (A crashed process frees it by the lease instead.)
+		if p := recover(); p != nil {
+			release()
+			panic(p)
+		}
+	}()
+	c.Next()
+	// A server-side failure is not an answer worth replaying: free the key so a retry runs.
+	status := rec.Status()
+	if status >= 500 {
+		release()
 		return
 	}
 	kept := http.Header{}
@@ -86,6 +97,30 @@ func (s *Server) idempotent(c *gin.Context) {
 	if err := s.Store.CompleteIdempotencyKey(ctx, scope, key, status, kept, rec.body.Bytes()); err != nil {
 		s.log(c).Error("store idempotent response", "err", err)
 	}
+}
+
+// idempotencyLease is how long a claimed key without a response is held for its request: well
+// past the HTTP server's 60 s write timeout, so a live request is never taken over, and short
+// enough that a retry after a crash goes through within minutes.
+const idempotencyLease = 2 * time.Minute
+
+// requestHash identifies the request a key was first used with. JSON bodies are read and hashed
+// whole (they are small); a streamed upload is identified by its size and type instead, so a
+// many-gigabyte file is never held in memory (the batch itself is deduplicated by content).
+func requestHash(c *gin.Context) (string, error) {
+	h := sha256.New()
+	h.Write([]byte(c.Request.Method + " " + c.Request.URL.RequestURI() + "\n"))
+	if _, streamed := uploadLimits[c.Request.Method+" "+c.FullPath()]; streamed {
+		h.Write([]byte(c.GetHeader("Content-Type") + "\n" + strconv.FormatInt(c.Request.ContentLength, 10)))
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return "", bodyReadError(err)
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // recordingWriter keeps a copy of the response body for idempotent replay.

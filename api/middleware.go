@@ -136,6 +136,12 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// A signature proves who issued the token, not that it still holds: check revocation and
+	// read the role as it is now.
+	if claims, err = s.currentClaims(c, claims); err != nil {
+		s.fail(c, err)
+		return
+	}
 	c.Set(ctxClaims, claims)
 	c.Next()
 }

@@ -160,6 +160,10 @@ func (s *Server) submitNotificationFile(c *gin.Context) {
 		s.fail(c, errs.E(errs.Invalid, "the notification file is empty"))
 		return
 	}
+	if err := checkFileText(body, format == notify.FormatNDJSON); err != nil {
+		s.fail(c, err)
+		return
+	}
 	rows, rejected, err := notify.ParseFile(format, body)
 	if err != nil {
 		s.fail(c, errs.Wrap(err, errs.Unprocessable, "the notification file cannot be read: %v", err))

@@ -19,12 +19,18 @@ func TestHealthAndReadiness(t *testing.T) {
 	e := newEnv(t)
 	e.mustDo(http.StatusOK, req{Method: "GET", Path: "/healthz"})
 	var ready struct {
-		Status string
-		Checks map[string]struct{ Status string }
+		Status          string
+		Checks          map[string]struct{ Status string }
+		PaymentProvider string `json:"payment_provider"`
+		Warnings        []string
 	}
 	e.mustDo(http.StatusOK, req{Method: "GET", Path: "/readyz"}).JSON(t, &ready)
 	if ready.Status != "ready" || ready.Checks["postgres"].Status != "ok" || ready.Checks["redis"].Status != "ok" {
 		t.Fatalf("readyz = %+v", ready)
+	}
+	// The sandbox is a choice an operator must see: ready, but saying no money is taken.
+	if ready.PaymentProvider != "sandbox" || len(ready.Warnings) != 1 || !strings.Contains(ready.Warnings[0], "without taking money") {
+		t.Errorf("readyz with the sandbox: provider %q, warnings %q", ready.PaymentProvider, ready.Warnings)
 	}
 
 	srv := e.rebuilt(t, func(d *api.Deps) {

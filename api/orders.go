@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -105,24 +106,38 @@ func (s *Server) cancelOrder(c *gin.Context) {
 	if mustClaims(c).Role == store.RoleAdmin {
 		reason = store.ReasonCanceledByAdmin
 	}
-	err := s.Checkouts.Cancel(c, o.ID, reason)
+	// The saga answers once the cancel is settled; a minute is plenty, and asking again after
+	// a timeout gets the same cancel's answer.
+	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Minute)
+	defer cancel()
+	out, err := s.Checkouts.CancelOrder(ctx, o.ID, reason)
 	switch {
-	case err == nil:
-		s.respondOrder(c, http.StatusAccepted, o.ID)
-		return
-	case !errors.Is(err, workflows.ErrNoSaga):
+	case err == nil && out.Canceled:
+		s.respondOrder(c, http.StatusOK, o.ID)
+	case err == nil || errors.Is(err, workflows.ErrCancelTooLate):
+		// The order was placed first: the caller is told so, never promised a cancel.
+		s.fail(c, store.CheckTransition(store.OrderPlaced, store.OrderCanceled))
+	case errors.Is(err, workflows.ErrNoSaga):
+		s.cancelWithoutSaga(c, o.ID, reason)
+	default:
 		s.fail(c, errs.Wrap(err, errs.Unavailable, "could not reach the order's checkout; try again shortly"))
-		return
 	}
-	// No saga: it never started (Temporal was down at checkout), or it has just ended.
-	ref, err := s.Store.OrderRefByID(c, o.ID)
+}
+
+// cancelWithoutSaga cancels an order whose saga is not running: it never started (Temporal was
+// down at checkout), or it has just ended, and the order's row says how.
+func (s *Server) cancelWithoutSaga(c *gin.Context, orderID, reason string) {
+	ref, err := s.Store.OrderRefByID(c, orderID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	switch {
+	case ref.Status == store.OrderCanceled:
+		// Settled as a cancel while this request was being answered (the saga ended first).
+		s.respondOrder(c, http.StatusOK, orderID)
 	case ref.Status == store.OrderPending:
-		res, err := s.Store.ReleaseOrder(c, o.ID, reason)
+		res, err := s.Store.ReleaseOrder(c, orderID, reason)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -131,12 +146,12 @@ func (s *Server) cancelOrder(c *gin.Context) {
 			s.fail(c, store.CheckTransition(res.Status, store.OrderCanceled))
 			return
 		}
-		s.respondOrder(c, http.StatusOK, o.ID)
+		s.respondOrder(c, http.StatusOK, orderID)
 	case store.Cancelable(ref.Status):
 		// Awaiting payment with no saga: stock is held and a payment may be open, which only
 		// the saga can settle safely. Canceling here could leave a later payment unrefunded.
 		s.log(c).ErrorContext(c.Request.Context(), "order awaits payment but its checkout saga is not running",
-			"order_id", o.ID, "status", ref.Status)
+			"order_id", orderID, "status", ref.Status)
 		s.fail(c, errs.E(errs.Unavailable, "the order's checkout is not running; try again later"))
 	default:
 		s.fail(c, store.CheckTransition(ref.Status, store.OrderCanceled))

@@ -175,8 +175,8 @@ func TestListOrders(t *testing.T) {
 	}
 }
 
-// TestCancelOrder proves who may cancel what: a running saga is asked (202), an order whose
-// saga never started is canceled at once (200), and placed or others' orders are refused.
+// TestCancelOrder proves who may cancel what: a running saga is asked and its outcome answered
+// (200 once it canceled), and placed or others' orders are refused.
 func TestCancelOrder(t *testing.T) {
 	t.Parallel()
 	f := newOrdersFixture(t)
@@ -200,8 +200,8 @@ func TestCancelOrder(t *testing.T) {
 		{"a malformed id is 400", f.buyer.Token, "nope", 400, ""},
 		{"a placed order cannot be canceled", f.buyer.Token, placed.ID, 409, ""},
 		{"a canceled order cannot be canceled", f.admin.Token, canceled.ID, 409, ""},
-		{"its customer asks the saga to cancel", f.buyer.Token, mine.ID, 202, "canceled_by_customer"},
-		{"an admin asks the saga to cancel", f.admin.Token, byAdmin.ID, 202, "canceled_by_admin"},
+		{"its customer asks the saga to cancel", f.buyer.Token, mine.ID, 200, "canceled_by_customer"},
+		{"an admin asks the saga to cancel", f.admin.Token, byAdmin.ID, 200, "canceled_by_admin"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,11 +212,11 @@ func TestCancelOrder(t *testing.T) {
 			if asked != tc.reason {
 				t.Errorf("saga asked to cancel with %q, want %q", asked, tc.reason)
 			}
-			if tc.status == 202 {
+			if tc.status == 200 {
 				var o orderView
 				res.JSON(t, &o)
-				if o.ID != tc.id || o.Status != "pending" {
-					t.Errorf("202 body: %+v", o)
+				if o.ID != tc.id {
+					t.Errorf("200 body: %+v", o)
 				}
 			}
 		})
@@ -323,5 +323,20 @@ func TestShipAndDeliverOrder(t *testing.T) {
 	}
 	if got := e.orderAs(f.buyer.Token, pending.ID); got.Status != "pending" || got.fulfilments()[0] != "pending" {
 		t.Errorf("the refused shipment changed the pending order: %+v", got)
+	}
+}
+
+// A cancel the saga could not honour, because the order was placed first, is a 409: the caller
+// is never told a cancel happened that did not.
+func TestCancelOrderTooLate(t *testing.T) {
+	t.Parallel()
+	f := newOrdersFixture(t)
+	e := f.e
+	o := e.checkoutOrder(f.buyer, coItem(f.lamp, 1))
+	e.Sagas.mu.Lock()
+	e.Sagas.TooLate = true
+	e.Sagas.mu.Unlock()
+	if res := e.do(req{Method: "POST", Path: orderPath(o.ID, "cancel"), Token: f.buyer.Token}); res.Code != http.StatusConflict {
+		t.Fatalf("cancel after the saga placed the order: %d %s, want 409", res.Code, res.Body)
 	}
 }

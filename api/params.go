@@ -54,10 +54,14 @@ func etagMatches(header []string, etag string) bool {
 
 // singleQueryValues returns the query parameters, failing on any not in allowed and on any
 // given more than once, so a typo (?sellerid=) is an error rather than a silently ignored filter.
+// Text Postgres cannot hold, and over-long values, are refused here for every query (text.go).
 func singleQueryValues(c *gin.Context, allowed ...string) (map[string]string, error) {
 	raw, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Invalid, "the query string is malformed: %s", queryErrorText(err))
+	}
+	if err := checkQueryText(raw); err != nil {
+		return nil, err
 	}
 	names := make([]string, 0, len(raw))
 	for name := range raw {

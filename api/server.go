@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -79,7 +80,9 @@ type Jobs interface {
 // CheckoutSagas is what the API needs of the checkout workflow.
 type CheckoutSagas interface {
 	Start(ctx context.Context, orderID, customerID string) error
-	Cancel(ctx context.Context, orderID, reason string) error
+	// CancelOrder cancels and waits for the outcome (workflows.ErrCancelTooLate once placed,
+	// workflows.ErrNoSaga when no saga runs).
+	CancelOrder(ctx context.Context, orderID, reason string) (workflows.CancelOutcome, error)
 	PaymentResult(ctx context.Context, orderID string, r workflows.PaymentResult) error
 }
 
@@ -87,6 +90,8 @@ type CheckoutSagas interface {
 type Server struct {
 	Deps
 	limiter *redis_rate.Limiter
+	// rates is the general per-class rate limit (ratelimit.go).
+	rates   *rateLimiter
 	metrics *httpMetrics
 	engine  *gin.Engine
 	// ranks serves top sellers and seller ranks through the in-process cache.
@@ -111,7 +116,18 @@ func New(d Deps) (*Server, error) {
 	}
 	s.ranks = ranking.NewCache(d.Config, rdb, db, d.Logger)
 	s.rankHeaders = newRankHeaders()
+	s.rates = &rateLimiter{limiter: s.limiter, prefix: d.Config.RedisPrefix, perMin: map[routeClass]int{
+		classAuth: d.Config.RateLimitAuth, classWrites: d.Config.RateLimitWrites, classReads: d.Config.RateLimitReads}}
+	if d.Redis == nil {
+		s.rates.limiter = nil
+	}
 	s.engine = s.routes()
+	// Only the proxies named in config may say who the client is: trusting every peer (Gin's
+	// default) lets any client pick its own address in X-Forwarded-For, and with it a fresh
+	// rate-limit budget per request and a forged client_ip in the logs.
+	if err := s.engine.SetTrustedProxies(trustedProxies(d.Config.TrustedProxies)); err != nil {
+		return nil, fmt.Errorf("SHOPFLOW_TRUSTED_PROXIES: %w", err)
+	}
 	return s, nil
 }
 
@@ -143,13 +159,14 @@ func (s *Server) routes() *gin.Engine {
 
 	// Only the API authenticates: probes, scrapes and docs ignore Authorization, so a stale
 	// header on a health check can never make a healthy process look dead.
-	v1 := r.Group("/api/v1", s.authenticate)
+	v1 := r.Group("/api/v1", s.authenticate, s.rateLimit)
 	roles := roleChecks{
 		customer:      s.requireRole(store.RoleCustomer),
 		seller:        s.requireRole(store.RoleSeller),
 		admin:         s.requireRole(store.RoleAdmin),
 		sellerOrAdmin: s.requireRole(store.RoleSeller, store.RoleAdmin),
 		anyone:        s.requireRole(),
+		user:          s.requireRole(store.RoleCustomer, store.RoleSeller, store.RoleAdmin),
 	}
 	s.catalogRoutes(v1, roles)
 	s.shoppingRoutes(v1, roles)
@@ -160,13 +177,22 @@ func (s *Server) routes() *gin.Engine {
 // roleChecks are the role middlewares routes are guarded with.
 type roleChecks struct {
 	customer, seller, admin, sellerOrAdmin, anyone gin.HandlerFunc
+	// user is any person's account, not a machine client's API key.
+	user gin.HandlerFunc
 }
 
 // catalogRoutes: accounts, categories, products and their stock, rankings.
 func (s *Server) catalogRoutes(v1 *gin.RouterGroup, r roleChecks) {
 	v1.POST("/auth/register", s.register)
 	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/refresh", s.refresh)
+	v1.POST("/auth/logout", s.logout)
 	v1.GET("/users/me", r.anyone, s.me)
+	v1.POST("/users/me/password", r.user, s.changePassword)
+	v1.GET("/admin/users", r.admin, s.listUsers)
+	v1.PATCH("/admin/users/:id", r.admin, s.updateUser)
+	v1.POST("/admin/users/:id/disable", r.admin, s.disableUser)
+	v1.POST("/admin/users/:id/enable", r.admin, s.enableUser)
 
 	v1.GET("/categories", s.listCategories)
 	v1.POST("/categories", r.admin, s.idempotent, s.createCategory)
@@ -214,10 +240,10 @@ func (s *Server) shoppingRoutes(v1 *gin.RouterGroup, r roleChecks) {
 func (s *Server) operationsRoutes(v1 *gin.RouterGroup, r roleChecks) {
 	ingester := s.requireRole(store.RoleAdmin, store.RoleIngest)
 	v1.POST("/ingest/orders", ingester, s.ingestOrders)
-	v1.POST("/ingest/batches", ingester, s.submitBatch)
+	v1.POST("/ingest/batches", ingester, s.idempotent, s.submitBatch)
 	v1.GET("/ingest/batches/:id", ingester, s.getBatch)
 	v1.GET("/ingest/batches/:id/errors", ingester, s.getBatchErrors)
-	v1.POST("/admin/api-keys", r.admin, s.createAPIKey)
+	v1.POST("/admin/api-keys", r.admin, s.idempotent, s.createAPIKey)
 	v1.DELETE("/admin/api-keys/:id", r.admin, s.revokeAPIKey)
 
 	v1.POST("/admin/jobs/top-sellers", r.admin, s.runTopSellers)
@@ -231,6 +257,6 @@ func (s *Server) operationsRoutes(v1 *gin.RouterGroup, r roleChecks) {
 	v1.POST("/notifications/:id/read", r.anyone, s.readNotification)
 	v1.GET("/sellers/me/notification-preferences", r.seller, s.getNotificationPreferences)
 	v1.PUT("/sellers/me/notification-preferences", r.seller, s.putNotificationPreferences)
-	v1.POST("/admin/notifications/files", r.admin, s.submitNotificationFile)
+	v1.POST("/admin/notifications/files", r.admin, s.idempotent, s.submitNotificationFile)
 	v1.GET("/admin/notifications/files/:id", r.admin, s.getNotificationFile)
 }

@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -64,6 +65,9 @@ type App struct {
 
 // Open connects to every dependency and builds the components. On error nothing stays open.
 func Open(ctx context.Context, cfg config.Config, opts Options) (_ *App, err error) {
+	if cfg.Provider() == "" {
+		return nil, ErrNoPaymentProvider // before any connection: a deploy this wrong fails at once
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -96,16 +100,17 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (_ *App, err err
 // buildComponents builds what needs no network: payments, notifier, passwords, tokens, reports.
 func (a *App) buildComponents() error {
 	cfg := a.Config
-	a.Payments = newPaymentProvider(cfg, a.Pool)
-	notifier, err := notify.NewServiceFromConfig(notifyConfig(cfg), a.Store, a.Redis, cfg.RedisPrefix, a.Log)
-	if err != nil {
+	var err error
+	if a.Payments, err = newPaymentProvider(cfg, a.Pool, a.Log); err != nil {
+		return err
+	}
+	if a.Notifier, err = notify.NewServiceFromConfig(notifyConfig(cfg), a.Store, a.Redis, cfg.RedisPrefix, a.Log); err != nil {
 		return fmt.Errorf("notification channels: %w", err)
 	}
-	a.Notifier = notifier
 	if a.Passwords, err = auth.NewPasswords(cfg.BcryptCost); err != nil {
 		return err
 	}
-	a.Tokens = &auth.Tokens{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, TTL: cfg.JWTTTL}
+	a.Tokens = &auth.Tokens{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, TTL: cfg.AccessTokenTTL}
 	rc := ReportConfig(cfg)
 	if a.ReportFiles, err = rc.OpenStorage(); err != nil {
 		return fmt.Errorf("report storage: %w", err)
@@ -121,17 +126,23 @@ func (a *App) connectTemporal(ctx context.Context, opts Options) error {
 		a.Temporal = opts.Temporal
 		return nil
 	}
-	topts, err := worker.ClientOptions(a.Config, a.Log, a.Registry)
-	if err != nil {
-		return err
-	}
-	if opts.LazyTemporal {
-		a.Temporal, err = worker.Lazy(topts)
-	} else {
-		a.Temporal, err = worker.Dial(ctx, topts)
-	}
+	var err error
+	a.Temporal, err = DialTemporal(ctx, a.Config, a.Log, a.Registry, opts.LazyTemporal)
 	a.ownTemporal = err == nil
 	return err
+}
+
+// DialTemporal builds the Temporal client from config, with the SDK's metrics in reg; lazy
+// connects on first use. Commands that need Temporal alone (`shopflow temporal setup`) use it.
+func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, reg prometheus.Registerer, lazy bool) (client.Client, error) {
+	topts, err := worker.ClientOptions(cfg, log, reg)
+	if err != nil {
+		return nil, err
+	}
+	if lazy {
+		return worker.Lazy(topts)
+	}
+	return worker.Dial(ctx, topts)
 }
 
 // Close closes every connection the App opened.
@@ -166,10 +177,19 @@ func (a *App) EnsureAdmin(ctx context.Context) error {
 	return nil
 }
 
-// newPaymentProvider picks Stripe when configured, else the built-in sandbox.
-func newPaymentProvider(cfg config.Config, pool *pgxpool.Pool) payment.Provider {
-	if cfg.Provider() == config.ProviderStripe {
-		return payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeSecretKey, BackendURL: cfg.StripeAPIURL})
+// ErrNoPaymentProvider is Open's answer when SHOPFLOW_PAYMENT_PROVIDER is not set.
+var ErrNoPaymentProvider = errors.New("SHOPFLOW_PAYMENT_PROVIDER is not set: choose stripe (real charges) or sandbox " +
+	"(no money moves: development and tests only)")
+
+// newPaymentProvider builds the provider chosen in config; there is no default, so a missing
+// Stripe secret can never quietly turn into orders placed without payment.
+func newPaymentProvider(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (payment.Provider, error) {
+	switch cfg.Provider() {
+	case config.ProviderStripe:
+		return payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeSecretKey, BackendURL: cfg.StripeAPIURL}), nil
+	case config.ProviderSandbox:
+		log.Warn("payments: the sandbox provider is in use; orders are placed without taking money (SHOPFLOW_PAYMENT_PROVIDER=sandbox)")
+		return &payment.Sandbox{Pool: pool}, nil
 	}
-	return &payment.Sandbox{Pool: pool}
+	return nil, ErrNoPaymentProvider
 }

@@ -35,6 +35,7 @@ func testConfig(t *testing.T, extra ...string) config.Config {
 		"SHOPFLOW_JWT_SECRET=app-test-secret-app-test-secret!!",
 		"SHOPFLOW_BCRYPT_COST=4",
 		"SHOPFLOW_REPORTS_DIR=" + t.TempDir(),
+		"SHOPFLOW_PAYMENT_PROVIDER=sandbox",
 	}, extra...))
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +131,8 @@ func TestOpenRefusesBrokenSettings(t *testing.T) {
 	}{
 		{"redis url", func(c *config.Config) { c.RedisURL = "mysql://nope" }, "SHOPFLOW_REDIS_URL"},
 		{"database", func(c *config.Config) { c.DatabaseURL = "postgres://127.0.0.1:1/none?connect_timeout=2" }, "127.0.0.1:1"},
+		// A deploy whose Stripe secret failed to mount must not take orders without payment.
+		{"no payment provider", func(c *config.Config) { c.PaymentProvider, c.StripeSecretKey = "", "" }, "SHOPFLOW_PAYMENT_PROVIDER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

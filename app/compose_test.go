@@ -11,7 +11,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-var composeSecrets = []string{"SHOPFLOW_JWT_SECRET=0123456789abcdef0123456789abcdef", "POSTGRES_PASSWORD=pw", "MINIO_ROOT_PASSWORD=minio-secret"}
+var composeSecrets = []string{"SHOPFLOW_JWT_SECRET=0123456789abcdef0123456789abcdef", "POSTGRES_PASSWORD=pw",
+	"MINIO_ROOT_PASSWORD=minio-secret", "SHOPFLOW_PAYMENT_PROVIDER=sandbox"}
 
 func loadCompose(t *testing.T, env []string) (*types.Project, error) {
 	t.Helper()

@@ -55,9 +55,16 @@ func (p *Passwords) Check(hash, password string) bool {
 }
 
 // Claims are what a Shopflow token says about its bearer.
+//
+// Role and SellerID say what the bearer was at issue time; the API trusts neither, and reads
+// both from the database on every request, so a role change takes effect at once. Version is
+// the account's token version at issue (tokens without one, issued before sessions existed,
+// count as version 0) and Family the session the token belongs to (empty for such old tokens).
 type Claims struct {
 	Role     string `json:"role"`
 	SellerID string `json:"sid,omitempty"`
+	Version  int    `json:"ver,omitempty"`
+	Family   string `json:"fam,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -80,15 +87,33 @@ func (t *Tokens) now() time.Time {
 	return time.Now()
 }
 
-// Issue returns a signed token for the user and when it expires.
+// Issue returns a signed token for the user, living TTL, and when it expires. It carries no
+// session: IssueAccess is what logins and refreshes use.
 func (t *Tokens) Issue(userID, role, sellerID string) (string, time.Time, error) {
+	return t.IssueAccess(Access{UserID: userID, Role: role, SellerID: sellerID}, t.TTL)
+}
+
+// Access is what an access token says: whose it is, and which session and token version it
+// belongs to.
+type Access struct {
+	UserID   string
+	Role     string
+	SellerID string
+	Version  int
+	Family   string
+}
+
+// IssueAccess returns a signed access token living ttl, and when it expires.
+func (t *Tokens) IssueAccess(a Access, ttl time.Duration) (string, time.Time, error) {
 	now := t.now()
-	exp := now.Add(t.TTL)
+	exp := now.Add(ttl)
 	claims := Claims{
-		Role:     role,
-		SellerID: sellerID,
+		Role:     a.Role,
+		SellerID: a.SellerID,
+		Version:  a.Version,
+		Family:   a.Family,
 		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:   userID,
+			Subject:   a.UserID,
 			Issuer:    t.Issuer,
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now),

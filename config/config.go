@@ -24,17 +24,25 @@ type Config struct {
 	TemporalNamespace string `env:"SHOPFLOW_TEMPORAL_NAMESPACE" envDefault:"default"`
 	TaskQueue         string `env:"SHOPFLOW_TASK_QUEUE" envDefault:"shopflow"`
 
-	HTTPAddr        string        `env:"SHOPFLOW_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
-	PublicURL       string        `env:"SHOPFLOW_PUBLIC_URL"`
-	BodyLimitBytes  int64         `env:"SHOPFLOW_BODY_LIMIT_BYTES" envDefault:"1048576"`
+	HTTPAddr       string `env:"SHOPFLOW_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	PublicURL      string `env:"SHOPFLOW_PUBLIC_URL"`
+	BodyLimitBytes int64  `env:"SHOPFLOW_BODY_LIMIT_BYTES" envDefault:"1048576"`
+	// IdempotencyTTL is how long an Idempotency-Key and its stored response are kept.
+	IdempotencyTTL  time.Duration `env:"SHOPFLOW_IDEMPOTENCY_TTL" envDefault:"24h"`
 	ShutdownTimeout time.Duration `env:"SHOPFLOW_SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	LogLevel        string        `env:"SHOPFLOW_LOG_LEVEL" envDefault:"info"`
 	LogFormat       string        `env:"SHOPFLOW_LOG_FORMAT" envDefault:"json"`
 
-	JWTSecret  string        `env:"SHOPFLOW_JWT_SECRET"`
-	JWTIssuer  string        `env:"SHOPFLOW_JWT_ISSUER" envDefault:"shopflow"`
-	JWTTTL     time.Duration `env:"SHOPFLOW_JWT_TTL" envDefault:"1h"`
-	BcryptCost int           `env:"SHOPFLOW_BCRYPT_COST" envDefault:"12"`
+	JWTSecret  string `env:"SHOPFLOW_JWT_SECRET"`
+	JWTIssuer  string `env:"SHOPFLOW_JWT_ISSUER" envDefault:"shopflow"`
+	BcryptCost int    `env:"SHOPFLOW_BCRYPT_COST" envDefault:"12"`
+
+	// AccessTokenTTL is how long an access token (the JWT sent on every request) lives; short,
+	// because a stolen one works until it expires unless its session or account is revoked.
+	AccessTokenTTL time.Duration `env:"SHOPFLOW_ACCESS_TOKEN_TTL" envDefault:"15m"`
+	// RefreshTokenTTL is how long a refresh token may be exchanged for a new pair; each use
+	// rotates it, so this bounds an idle session, not an active one's tokens.
+	RefreshTokenTTL time.Duration `env:"SHOPFLOW_REFRESH_TOKEN_TTL" envDefault:"720h"`
 
 	// AdminEmail and AdminPassword create the first admin at start-up when both are set.
 	AdminEmail    string `env:"SHOPFLOW_ADMIN_EMAIL"`
@@ -44,9 +52,19 @@ type Config struct {
 	LoginLimitPerIP      int           `env:"SHOPFLOW_LOGIN_LIMIT_PER_IP" envDefault:"50"`
 	LoginLimitPeriod     time.Duration `env:"SHOPFLOW_LOGIN_LIMIT_PERIOD" envDefault:"1m"`
 
+	// TrustedProxies are the CIDRs (or addresses) of the proxies in front of the API whose
+	// X-Forwarded-For is believed; empty trusts none, so the client address is the peer's.
+	TrustedProxies []string `env:"SHOPFLOW_TRUSTED_PROXIES" envSeparator:","`
+	// RateLimitAuth, RateLimitWrites and RateLimitReads are requests per minute per account
+	// (per client IP when anonymous) for each route class; 0 disables the class's limit.
+	RateLimitAuth   int `env:"SHOPFLOW_RATE_LIMIT_AUTH" envDefault:"30"`
+	RateLimitWrites int `env:"SHOPFLOW_RATE_LIMIT_WRITES" envDefault:"600"`
+	RateLimitReads  int `env:"SHOPFLOW_RATE_LIMIT_READS" envDefault:"3000"`
+
 	PaymentTimeout time.Duration `env:"SHOPFLOW_PAYMENT_TIMEOUT" envDefault:"5m"`
-	// PaymentProvider is sandbox (built-in simulator of Stripe's test cards) or stripe. Empty
-	// means stripe when SHOPFLOW_STRIPE_SECRET_KEY is set, sandbox otherwise.
+	// PaymentProvider is stripe or sandbox (built-in simulator of Stripe's test cards, no money
+	// moves). There is no default: the API and the worker refuse to start without a choice, so a
+	// deploy whose Stripe secret failed to mount cannot quietly take unpaid orders.
 	PaymentProvider     string `env:"SHOPFLOW_PAYMENT_PROVIDER"`
 	StripeSecretKey     string `env:"SHOPFLOW_STRIPE_SECRET_KEY"`
 	StripeWebhookSecret string `env:"SHOPFLOW_STRIPE_WEBHOOK_SECRET"`
@@ -120,16 +138,8 @@ const (
 	ProviderStripe  = "stripe"
 )
 
-// Provider is the payment provider in effect.
-func (c Config) Provider() string {
-	if c.PaymentProvider != "" {
-		return c.PaymentProvider
-	}
-	if c.StripeSecretKey != "" {
-		return ProviderStripe
-	}
-	return ProviderSandbox
-}
+// Provider is the payment provider chosen, "" when none is.
+func (c Config) Provider() string { return c.PaymentProvider }
 
 // MinJWTSecretLen is the shortest HS256 secret accepted; shorter keys are brute-forceable.
 const MinJWTSecretLen = 32

@@ -25,7 +25,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		want    string
 	}{
 		{"short secret", []string{"SHOPFLOW_JWT_SECRET=short"}, "SHOPFLOW_JWT_SECRET"},
-		{"unparseable duration", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_JWT_TTL=soon"}, "SHOPFLOW_JWT_TTL"},
+		{"unparseable duration", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_ACCESS_TOKEN_TTL=soon"}, "SHOPFLOW_ACCESS_TOKEN_TTL"},
 		{"unparseable int", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_BCRYPT_COST=x"}, "SHOPFLOW_BCRYPT_COST"},
 		{"bad database url", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_DATABASE_URL=mysql://x"}, "SHOPFLOW_DATABASE_URL"},
 		{"bad redis url", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_REDIS_URL=localhost"}, "SHOPFLOW_REDIS_URL"},
@@ -33,7 +33,9 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"short admin password", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_ADMIN_EMAIL=a@b.c", "SHOPFLOW_ADMIN_PASSWORD=short"}, "SHOPFLOW_ADMIN_PASSWORD"},
 		{"bad log level", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_LOG_LEVEL=loud"}, "SHOPFLOW_LOG_LEVEL"},
 		{"unknown provider", []string{"SHOPFLOW_PAYMENT_PROVIDER=paypal"}, "SHOPFLOW_PAYMENT_PROVIDER"},
-		{"stripe without webhook secret", []string{"SHOPFLOW_STRIPE_SECRET_KEY=sk_test_x"}, "SHOPFLOW_STRIPE_WEBHOOK_SECRET"},
+		{"stripe without webhook secret", []string{"SHOPFLOW_PAYMENT_PROVIDER=stripe", "SHOPFLOW_STRIPE_SECRET_KEY=sk_test_x"}, "SHOPFLOW_STRIPE_WEBHOOK_SECRET"},
+		// A key alone no longer picks the provider, and is not silently ignored either.
+		{"stripe key without a provider", []string{"SHOPFLOW_STRIPE_SECRET_KEY=sk_test_x", "SHOPFLOW_STRIPE_WEBHOOK_SECRET=whsec_x"}, "SHOPFLOW_PAYMENT_PROVIDER"},
 		{"zero payment timeout", []string{"SHOPFLOW_JWT_SECRET=" + secret, "SHOPFLOW_PAYMENT_TIMEOUT=0s"}, "SHOPFLOW_PAYMENT_TIMEOUT"},
 	}
 	for _, tc := range cases {

@@ -18,6 +18,7 @@ func (c Config) Validate() error {
 		c.validateTemporal,
 		c.validateHTTP,
 		c.validateAuth,
+		c.validateEdge,
 		c.validatePayments,
 		c.validateIngest,
 		c.validateTopSellers,
@@ -76,6 +77,10 @@ func (c Config) validateHTTP(p *problems) {
 	if c.BodyLimitBytes < 1024 {
 		p.add("SHOPFLOW_BODY_LIMIT_BYTES", "must be at least 1024, got %d", c.BodyLimitBytes)
 	}
+	if c.IdempotencyTTL < time.Hour {
+		// Clients retry for minutes to hours; a key must outlive every retry of its request.
+		p.add("SHOPFLOW_IDEMPOTENCY_TTL", "must be at least 1h, got %s", c.IdempotencyTTL)
+	}
 	if c.ShutdownTimeout <= 0 {
 		p.add("SHOPFLOW_SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)
 	}
@@ -100,8 +105,11 @@ func (c Config) validateAuth(p *problems) {
 	if c.JWTIssuer == "" {
 		p.add("SHOPFLOW_JWT_ISSUER", "must not be empty")
 	}
-	if c.JWTTTL < time.Minute || c.JWTTTL > 30*24*time.Hour {
-		p.add("SHOPFLOW_JWT_TTL", "must be between 1m and 720h, got %s", c.JWTTTL)
+	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 24*time.Hour {
+		p.add("SHOPFLOW_ACCESS_TOKEN_TTL", "must be between 1m and 24h, got %s", c.AccessTokenTTL)
+	}
+	if c.RefreshTokenTTL < c.AccessTokenTTL || c.RefreshTokenTTL > 365*24*time.Hour {
+		p.add("SHOPFLOW_REFRESH_TOKEN_TTL", "must be between SHOPFLOW_ACCESS_TOKEN_TTL (%s) and 8760h, got %s", c.AccessTokenTTL, c.RefreshTokenTTL)
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 16 {
 		p.add("SHOPFLOW_BCRYPT_COST", "must be between 4 and 16, got %d", c.BcryptCost)
@@ -139,6 +147,11 @@ func (c Config) validatePayments(p *problems) {
 		p.add("SHOPFLOW_PAYMENT_TIMEOUT", "must be at least 1s, got %s", c.PaymentTimeout)
 	}
 	switch c.Provider() {
+	case "":
+		// Commands that take no payments run without a choice; app.Open refuses to.
+		if c.StripeSecretKey != "" {
+			p.add("SHOPFLOW_PAYMENT_PROVIDER", "must be set (stripe or sandbox): a Stripe key alone no longer chooses the provider")
+		}
 	case ProviderSandbox:
 	case ProviderStripe:
 		if c.StripeSecretKey == "" {

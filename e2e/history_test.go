@@ -45,16 +45,7 @@ func TestRecordHistories(t *testing.T) {
 		t.Skip("records histories only with -record-histories or SHOPFLOW_RECORD_HISTORIES=1")
 	}
 	e := newEnv(t)
-	cust := e.newCustomer()
-	product := e.newProduct(20, 1500)
-
-	placed := e.checkout(cust, checkoutOf(cardVisa, line{ProductID: product, Quantity: 2}))
-	wantOutcome(t, e.awaitSaga(placed.ID), store.OrderPlaced, "")
-	e.saveHistory(checkoutHistories+"placed", workflows.CheckoutWorkflowID(placed.ID))
-
-	declined := e.checkout(cust, checkoutOf(cardDeclined, line{ProductID: product, Quantity: 1}))
-	wantOutcome(t, e.awaitSaga(declined.ID), store.OrderCanceled, store.ReasonPaymentDeclined)
-	e.saveHistory(checkoutHistories+"declined", workflows.CheckoutWorkflowID(declined.ID))
+	cust, product := e.recordPlacedAndDeclined(checkoutHistories)
 
 	scarce := e.newProduct(1, 9900)
 	short := e.checkout(cust, checkoutOf(cardVisa, line{ProductID: product, Quantity: 1}, line{ProductID: scarce, Quantity: 2}))
@@ -67,11 +58,7 @@ func TestRecordHistories(t *testing.T) {
 	wantOutcome(t, e.awaitSaga(canceled.ID), store.OrderCanceled, store.ReasonCanceledByUser)
 	e.saveHistory(checkoutHistories+"canceled", workflows.CheckoutWorkflowID(canceled.ID))
 
-	secured := e.checkout(cust, checkoutOf(card3DS, line{ProductID: product, Quantity: 1}))
-	e.awaitStep(secured.ID, workflows.StepAwaitingPayment)
-	e.completePayment(cust, e.order(cust, secured.ID).intentID(), true)
-	wantOutcome(t, e.awaitSaga(secured.ID), store.OrderPlaced, "")
-	e.saveHistory(checkoutHistories+"3ds_completed", workflows.CheckoutWorkflowID(secured.ID))
+	e.record3DSCompleted(checkoutHistories, cust, product)
 
 	abandoned := e.abandonedOrder(cust, product, 1)
 	stranded := e.strandedOrder(cust, product, 1, cardVisa)
@@ -89,6 +76,31 @@ func TestRecordHistories(t *testing.T) {
 	timedOut := hurried.checkout(hurriedCust, checkoutOf(card3DS, line{ProductID: hurried.newProduct(2, 800), Quantity: 1}))
 	wantOutcome(t, hurried.awaitSaga(timedOut.ID), store.OrderCanceled, store.ReasonPaymentTimeout)
 	hurried.saveHistory(checkoutHistories+"payment_timeout", workflows.CheckoutWorkflowID(timedOut.ID))
+}
+
+// recordPlacedAndDeclined records a placed and a declined saga under prefix, for a new
+// customer and product it returns.
+func (e *env) recordPlacedAndDeclined(prefix string) (account, int64) {
+	e.t.Helper()
+	cust := e.newCustomer()
+	product := e.newProduct(20, 1500)
+	placed := e.checkout(cust, checkoutOf(cardVisa, line{ProductID: product, Quantity: 2}))
+	wantOutcome(e.t, e.awaitSaga(placed.ID), store.OrderPlaced, "")
+	e.saveHistory(prefix+"placed", workflows.CheckoutWorkflowID(placed.ID))
+	declined := e.checkout(cust, checkoutOf(cardDeclined, line{ProductID: product, Quantity: 1}))
+	wantOutcome(e.t, e.awaitSaga(declined.ID), store.OrderCanceled, store.ReasonPaymentDeclined)
+	e.saveHistory(prefix+"declined", workflows.CheckoutWorkflowID(declined.ID))
+	return cust, product
+}
+
+// record3DSCompleted records a saga whose shopper passed 3-D Secure under prefix.
+func (e *env) record3DSCompleted(prefix string, cust account, product int64) {
+	e.t.Helper()
+	secured := e.checkout(cust, checkoutOf(card3DS, line{ProductID: product, Quantity: 1}))
+	e.awaitStep(secured.ID, workflows.StepAwaitingPayment)
+	e.completePayment(cust, e.order(cust, secured.ID).intentID(), true)
+	wantOutcome(e.t, e.awaitSaga(secured.ID), store.OrderPlaced, "")
+	e.saveHistory(prefix+"3ds_completed", workflows.CheckoutWorkflowID(secured.ID))
 }
 
 // wantOutcome checks the saga took the path its history is recorded for. Recording checks no

@@ -243,6 +243,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		"SHOPFLOW_JWT_SECRET=e2e-secret-e2e-secret-e2e-secret!!",
 		"SHOPFLOW_BCRYPT_COST=4",
 		"SHOPFLOW_DEV_ENDPOINTS=true",
+		"SHOPFLOW_PAYMENT_PROVIDER=sandbox",
+		// Every test's shoppers come from 127.0.0.1; the limits have tests of their own.
+		"SHOPFLOW_RATE_LIMIT_AUTH=0", "SHOPFLOW_RATE_LIMIT_WRITES=0", "SHOPFLOW_RATE_LIMIT_READS=0",
 		// The default directory is relative to the working directory and shared by every test.
 		"SHOPFLOW_REPORTS_DIR=" + filepath.Join(t.TempDir(), "reports"),
 	})
@@ -325,6 +328,7 @@ func (e *env) workerEnviron() []string {
 		"SHOPFLOW_PAYMENT_TIMEOUT=" + e.cfg.PaymentTimeout.String(),
 		"SHOPFLOW_RESERVATION_SWEEP_INTERVAL=" + e.cfg.ReservationSweepInterval.String(),
 		"SHOPFLOW_LOG_LEVEL=warn",
+		"SHOPFLOW_PAYMENT_PROVIDER=" + e.cfg.PaymentProvider,
 	}
 }
 

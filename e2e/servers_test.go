@@ -201,12 +201,7 @@ func (p *pgServer) newDatabase() string {
 	}
 	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", p.port, name)
 	pool := openPool(p.t, url)
-	m, err := migrations.New(pool)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.Up(ctx, slog.New(slog.DiscardHandler)); err != nil {
+	if err := migrations.Apply(ctx, pool, slog.New(slog.DiscardHandler)); err != nil {
 		p.t.Fatal(err)
 	}
 	return url

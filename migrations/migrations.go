@@ -38,6 +38,16 @@ func New(pool *pgxpool.Pool) (*Migrator, error) {
 // Close releases the migrator's connection wrapper; the pool stays open.
 func (m *Migrator) Close() error { return m.db.Close() }
 
+// Apply brings the database behind pool up to date: every pending migration, then done.
+func Apply(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	m, err := New(pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.Up(ctx, log)
+}
+
 // Up applies every pending migration.
 func (m *Migrator) Up(ctx context.Context, log *slog.Logger) error {
 	results, err := m.provider.Up(ctx)

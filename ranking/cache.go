@@ -67,6 +67,8 @@ type Cache struct {
 
 	categories atomic.Pointer[categorySet]
 	fills      singleflight.Group
+	// sellerFallback is the seller ranking computed when Redis has none to give (cache_seller.go).
+	sellerFallback sellerFallback
 }
 
 // NewCache builds the cache from the configuration (TTL, window, products per category, Redis

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,12 +20,28 @@ type IdempotentResponse struct {
 	Body        []byte
 }
 
+// IdempotencyPolicy says how long keys live and when a claim counts as abandoned.
+type IdempotencyPolicy struct {
+	// TTL is how long a key and its stored response are kept; an older key is free again.
+	TTL time.Duration
+	// Lease is how long a claim without a response may be held: past it, the request that
+	// claimed it died (a crash, a killed process) and a retry takes the claim over.
+	Lease time.Duration
+}
+
 // ClaimIdempotencyKey records that a request with key is being handled in scope. It returns
-// claimed=true for the first request; later ones get the stored record instead.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, scope, key, requestHash string) (claimed bool, prev IdempotentResponse, err error) {
-	tag, err := s.Pool.Exec(ctx,
-		`INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-		scope, key, requestHash)
+// claimed=true for the first request, and for a retry that finds the key expired or its claim
+// abandoned past the lease; other requests get the stored record instead.
+func (s *Store) ClaimIdempotencyKey(ctx context.Context, scope, key, requestHash string, p IdempotencyPolicy) (claimed bool, prev IdempotentResponse, err error) {
+	// One statement: insert, or take over a row that expired or whose claim was abandoned. The
+	// conflict path locks the row, so two retries cannot both take it over.
+	tag, err := s.Pool.Exec(ctx, `
+		INSERT INTO idempotency_keys AS k (scope, key, request_hash) VALUES ($1, $2, $3)
+		ON CONFLICT (scope, key) DO UPDATE
+		SET request_hash = EXCLUDED.request_hash, status_code = NULL, headers = NULL, response = NULL, created_at = now()
+		WHERE k.created_at < now() - $4::interval
+		   OR (k.status_code IS NULL AND k.created_at < now() - $5::interval)`,
+		scope, key, requestHash, p.TTL, p.Lease)
 	if err != nil {
 		return false, prev, fmt.Errorf("claim idempotency key: %w", err)
 	}
@@ -37,7 +54,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, scope, key, requestHash
 		scope, key).Scan(&prev.RequestHash, &status, &prev.Header, &prev.Body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Released between our insert and select by a failed first attempt: claim it again.
-		return s.ClaimIdempotencyKey(ctx, scope, key, requestHash)
+		return s.ClaimIdempotencyKey(ctx, scope, key, requestHash, p)
 	}
 	if err != nil {
 		return false, prev, fmt.Errorf("read idempotency key: %w", err)
@@ -46,6 +63,18 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, scope, key, requestHash
 		prev.Done, prev.StatusCode = true, *status
 	}
 	return false, prev, nil
+}
+
+// DeleteExpiredIdempotencyKeys deletes up to limit keys older than ttl and returns how many it
+// deleted, so a cleanup can go in bounded batches.
+func (s *Store) DeleteExpiredIdempotencyKeys(ctx context.Context, ttl time.Duration, limit int) (int64, error) {
+	tag, err := s.Pool.Exec(ctx, `
+		DELETE FROM idempotency_keys WHERE ctid IN (
+			SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1::interval LIMIT $2)`, ttl, limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete expired idempotency keys: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // CompleteIdempotencyKey stores the response to replay for the claimed key.

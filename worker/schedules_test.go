@@ -47,3 +47,20 @@ func TestDailyReportScheduleFollowsTheReportZone(t *testing.T) {
 		}
 	}
 }
+
+// Sagas the reservation sweep restarts wait for payment as long as the API's sagas do
+// (SHOPFLOW_PAYMENT_TIMEOUT), not the saga's 5-minute default.
+func TestSweepScheduleCarriesThePaymentTimeout(t *testing.T) {
+	cfg := config.Config{PaymentTimeout: 20 * time.Minute, TopSellersWindow: 24 * time.Hour, ReservationSweepInterval: time.Minute,
+		IngestInterval: 15 * time.Minute}
+	for _, s := range schedules(cfg) {
+		if s.id != workflows.SweepScheduleID {
+			continue
+		}
+		if in, ok := s.args[0].(workflows.SweepInput); !ok || in.PaymentTimeout != cfg.PaymentTimeout {
+			t.Fatalf("sweep input %+v, want PaymentTimeout %s", s.args[0], cfg.PaymentTimeout)
+		}
+		return
+	}
+	t.Fatal("no reservation sweep schedule")
+}

@@ -67,6 +67,7 @@ func register(w sdkworker.Registry, d Deps) {
 	workflows.Register(w)
 	w.RegisterActivity(&activities.Checkout{Store: d.Store, Payments: d.Payments, ReservationGrace: reservationGrace})
 	w.RegisterActivity(&activities.Sweep{Store: d.Store, Temporal: d.Client})
+	w.RegisterActivity(&activities.Housekeeping{Store: d.Store})
 	registerIngest(w, d)
 	registerRanking(w, d)
 	registerReports(w, d)

@@ -15,34 +15,6 @@ import (
 // defaultPaymentTimeout applies when a caller starts a saga without one.
 const defaultPaymentTimeout = 5 * time.Minute
 
-// Step options. Every step is a local activity: each is short, and each is idempotent (database
-// steps check the order's status under a row lock; payment calls carry idempotency keys), so a
-// retry after a crash is safe and the saga costs few history events.
-var (
-	// Reserving and confirming talk only to Postgres: retry briskly, give up on reserving after
-	// two minutes (nothing is charged yet), but keep confirming for a day: the money is taken.
-	reserveOptions = workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second, ScheduleToCloseTimeout: 2 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second},
-	}
-	chargeOptions = workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: 3 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 20 * time.Second,
-			MaximumAttempts: 8, NonRetryableErrorTypes: []string{activities.ErrTypePaymentInvalid, activities.ErrTypeOrderNotFound}},
-	}
-	confirmOptions = workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second, ScheduleToCloseTimeout: 24 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	}
-	// Compensations never give up: stock must come back and money must go back. An operator
-	// sees a stuck compensation retrying in the Temporal UI.
-	compensateOptions = workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrTypeOrderNotFound}},
-	}
-)
-
 // Checkout is the saga that turns a pending order into a placed one, or cancels it leaving no
 // stock held and no money kept: reserve every line, charge, wait for payment action if needed
 // (until the payment timeout, a cancel, or the payment webhook), then confirm or compensate.
@@ -53,21 +25,39 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	s := &checkoutSaga{
 		in:       in,
 		step:     StepReserving,
+		cancels:  workflow.NewBufferedChannel(ctx, 1),
 		cancelCh: workflow.GetSignalChannel(ctx, SignalCancel),
 		payCh:    workflow.GetSignalChannel(ctx, SignalPaymentResult),
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryStep, func() (string, error) { return s.step, nil }); err != nil {
 		return CheckoutResult{}, err
 	}
-	return s.run(ctx)
+	if err := s.handleCancelUpdates(ctx); err != nil {
+		return CheckoutResult{}, err
+	}
+	s.version = workflow.GetVersion(ctx, cancelUpdateChange, workflow.DefaultVersion, 1)
+	res, err := s.run(ctx)
+	return s.end(ctx, res, err)
 }
 
 type checkoutSaga struct {
-	in       CheckoutInput
+	in CheckoutInput
+	// version is the saga's code version for this history (cancelUpdateChange).
+	version  workflow.Version
 	step     string
 	intentID string
+	refunded bool
+	// cancelReason is the first cancel's reason, from the update or the legacy signal;
+	// cancels wakes the payment wait when one arrives.
+	cancelReason string
+	cancels      workflow.Channel
+	// cancelCh is the legacy cancel signal, still honoured for sagas started before the update.
 	cancelCh workflow.ReceiveChannel
 	payCh    workflow.ReceiveChannel
+	// ended, result and failure are how the saga ended, for the cancel updates waiting on it.
+	ended   bool
+	result  CheckoutResult
+	failure error
 }
 
 func (s *checkoutSaga) run(ctx workflow.Context) (CheckoutResult, error) {
@@ -137,7 +127,12 @@ func (s *checkoutSaga) awaitPayment(ctx workflow.Context) (CheckoutResult, error
 		sel.AddReceive(s.cancelCh, func(c workflow.ReceiveChannel, _ bool) {
 			var r CancelRequest
 			c.Receive(ctx, &r)
-			cancelReason = cancelReasonOf(r)
+			s.noteCancel(cancelReasonOf(r))
+			cancelReason = s.cancelReason
+		})
+		sel.AddReceive(s.cancels, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(ctx, nil)
+			cancelReason = s.cancelReason
 		})
 		sel.AddFuture(timer, func(workflow.Future) { timedOut = true })
 		sel.Select(ctx)
@@ -158,6 +153,9 @@ func (s *checkoutSaga) awaitPayment(ctx workflow.Context) (CheckoutResult, error
 			activities.PaymentStatusInput{OrderID: s.in.OrderID, IntentID: s.intentID}).Get(ctx, &latest)
 		switch {
 		case err == nil && latest.Status == payment.StatusSucceeded:
+			if reason, ok := s.cancelRequested(); ok && s.version >= 1 {
+				return s.compensate(ctx, reason, nil) // a cancel that came while the saga asked: refund
+			}
 			return s.confirm(ctx)
 		case err == nil && (latest.Status == payment.StatusFailed || latest.Status == payment.StatusCanceled):
 			return s.compensate(ctx, store.ReasonPaymentDeclined, nil)
@@ -174,8 +172,7 @@ func (s *checkoutSaga) confirm(ctx workflow.Context) (CheckoutResult, error) {
 	s.step = StepConfirming
 	var a *activities.Checkout
 	var res activities.ConfirmResult
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, confirmOptions), a.ConfirmOrder,
-		activities.ConfirmInput{OrderID: s.in.OrderID}).Get(ctx, &res)
+	err := s.runLong(ctx, confirmStep, a.ConfirmOrder, activities.ConfirmInput{OrderID: s.in.OrderID}, &res)
 	if err != nil {
 		return s.compensate(ctx, failureReason(ctx, store.ReasonSystemError), err)
 	}
@@ -198,18 +195,18 @@ func (s *checkoutSaga) compensate(ctx workflow.Context, reason string, cause err
 		workflow.GetLogger(ctx).Warn("checkout compensating", "order", s.in.OrderID, "reason", reason, "cause", cause)
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	dctx = workflow.WithLocalActivityOptions(dctx, compensateOptions)
 	var a *activities.Checkout
 	if s.intentID != "" {
 		var voided activities.VoidResult
-		if err := workflow.ExecuteLocalActivity(dctx, a.VoidPayment,
-			activities.VoidInput{OrderID: s.in.OrderID, IntentID: s.intentID}).Get(dctx, &voided); err != nil {
+		if err := s.runLong(dctx, compensateStep, a.VoidPayment,
+			activities.VoidInput{OrderID: s.in.OrderID, IntentID: s.intentID}, &voided); err != nil {
 			return CheckoutResult{}, err
 		}
+		s.refunded = voided.Refunded
 	}
 	var released activities.ReleaseResult
-	if err := workflow.ExecuteLocalActivity(dctx, a.ReleaseOrder,
-		activities.ReleaseInput{OrderID: s.in.OrderID, Reason: reason}).Get(dctx, &released); err != nil {
+	if err := s.runLong(dctx, compensateStep, a.ReleaseOrder,
+		activities.ReleaseInput{OrderID: s.in.OrderID, Reason: reason}, &released); err != nil {
 		return CheckoutResult{}, err
 	}
 	res := CheckoutResult{Status: store.OrderCanceled, CancelReason: reason, IntentID: s.intentID}
@@ -234,27 +231,11 @@ func (s *checkoutSaga) finish(ctx workflow.Context, res CheckoutResult) (Checkou
 	return res, nil
 }
 
-// cancelRequested reports a cancel that arrived while a step ran.
-func (s *checkoutSaga) cancelRequested() (string, bool) {
-	var r CancelRequest
-	if s.cancelCh.ReceiveAsync(&r) {
-		return cancelReasonOf(r), true
-	}
-	return "", false
-}
-
 // setStatus shows the order's status in the Temporal UI's search attributes.
 func (s *checkoutSaga) setStatus(ctx workflow.Context, status string) {
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchOrderStatus.ValueSet(status)); err != nil {
 		workflow.GetLogger(ctx).Warn("search attribute not updated", "err", err)
 	}
-}
-
-func cancelReasonOf(r CancelRequest) string {
-	if r.Reason == store.ReasonCanceledByAdmin {
-		return r.Reason
-	}
-	return store.ReasonCanceledByUser
 }
 
 // failureReason is the cancel reason after a step failed: the operator's cancel if that was it.

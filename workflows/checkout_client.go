@@ -10,6 +10,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+
+	"shopflow/store"
 )
 
 // Names of the checkout workflow's messages. They are part of the workflow's contract with
@@ -18,7 +20,8 @@ const (
 	CheckoutWorkflowName = "Checkout"
 	// SignalPaymentResult carries a PaymentResult from the payment webhook or the sandbox.
 	SignalPaymentResult = "payment-result"
-	// SignalCancel carries a CancelRequest from the customer or an admin.
+	// SignalCancel carried a CancelRequest before UpdateCancel replaced it; sagas still honour
+	// it, for callers that have not moved on.
 	SignalCancel = "cancel"
 	// QueryStep answers the saga's current step (see Step* constants).
 	QueryStep = "step"
@@ -97,6 +100,9 @@ type Checkouts struct {
 // ErrNoSaga means the order's saga is not running (finished, or never started).
 var ErrNoSaga = errors.New("checkout saga is not running")
 
+// ErrCancelTooLate means the order was placed before the cancel could be honoured.
+var ErrCancelTooLate = errors.New("the order is placed already: too late to cancel")
+
 // Start starts the order's saga. Starting one that already exists, running or finished, is a
 // no-op, so a retried request can call Start again safely.
 func (c *Checkouts) Start(ctx context.Context, orderID, customerID string) error {
@@ -121,9 +127,66 @@ func (c *Checkouts) Start(ctx context.Context, orderID, customerID string) error
 	return nil
 }
 
-// Cancel asks the order's running saga to cancel it.
+// cancelUpdateID is the ID of an order's cancel update: one per saga, so a caller that lost
+// its answer (a timeout, a retried request) asks again and gets the same cancel's outcome.
+const cancelUpdateID = "cancel"
+
+// CancelOrder asks the order's running saga to cancel it and waits for the outcome: canceled
+// (refunded if the money was taken), or ErrCancelTooLate with the order placed. ErrNoSaga means
+// no saga is running (never started, or finished: the order's row says how it ended). Any
+// other error means Temporal could not be asked or did not answer before ctx ended; asking
+// again is safe and answers the same cancel.
+func (c *Checkouts) CancelOrder(ctx context.Context, orderID, reason string) (CancelOutcome, error) {
+	out, err := c.cancelOnce(ctx, orderID, reason)
+	for retry := time.Duration(0); isNotReady(err); {
+		// The workflow task that held the update failed (a signal raced the saga's completion,
+		// or a worker crashed): the update was not taken. Asking again under the same update
+		// ID is safe; it is taken once.
+		retry = min(2*retry+50*time.Millisecond, 2*time.Second)
+		t := time.NewTimer(retry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return CancelOutcome{}, fmt.Errorf("cancel checkout of order %s: %w (%w)", orderID, ctx.Err(), err)
+		case <-t.C:
+		}
+		out, err = c.cancelOnce(ctx, orderID, reason)
+	}
+	switch {
+	case err == nil && !out.Canceled: // placed (or later) before the cancel could be honoured
+		return out, ErrCancelTooLate
+	case err == nil:
+		return out, nil
+	case isTooLate(err):
+		return CancelOutcome{Status: store.OrderPlaced}, ErrCancelTooLate
+	case isNotFound(err):
+		return CancelOutcome{}, ErrNoSaga
+	}
+	return CancelOutcome{}, fmt.Errorf("cancel checkout of order %s: %w", orderID, err)
+}
+
+// cancelOnce sends the cancel update and waits for its outcome.
+func (c *Checkouts) cancelOnce(ctx context.Context, orderID, reason string) (CancelOutcome, error) {
+	h, err := c.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   CheckoutWorkflowID(orderID),
+		UpdateID:     cancelUpdateID,
+		UpdateName:   UpdateCancel,
+		Args:         []any{CancelRequest{Reason: reason}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return CancelOutcome{}, err
+	}
+	var out CancelOutcome
+	err = h.Get(ctx, &out)
+	return out, err
+}
+
+// Cancel asks the order's running saga to cancel it and waits until it has: nil when the order
+// ended canceled, ErrCancelTooLate when it was placed first. CancelOrder says more.
 func (c *Checkouts) Cancel(ctx context.Context, orderID, reason string) error {
-	return c.signal(ctx, orderID, SignalCancel, CancelRequest{Reason: reason})
+	_, err := c.CancelOrder(ctx, orderID, reason)
+	return err
 }
 
 // PaymentResult tells the order's running saga how its pending payment ended.
@@ -146,12 +209,29 @@ func (c *Checkouts) Step(ctx context.Context, orderID string) (string, error) {
 
 func (c *Checkouts) signal(ctx context.Context, orderID, name string, arg any) error {
 	err := c.Client.SignalWorkflow(ctx, CheckoutWorkflowID(orderID), "", name, arg)
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
+	if isNotFound(err) {
 		return ErrNoSaga
 	}
 	if err != nil {
 		return fmt.Errorf("signal %s to checkout of order %s: %w", name, orderID, err)
 	}
 	return nil
+}
+
+// isNotFound reports the server's answer for a workflow that does not exist or has completed.
+func isNotFound(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound)
+}
+
+// isNotReady reports an update the server could not hand to the workflow.
+func isNotReady(err error) bool {
+	var notReady *serviceerror.WorkflowNotReady
+	return errors.As(err, &notReady)
+}
+
+// isTooLate reports a cancel update rejected because the order is placed.
+func isTooLate(err error) bool {
+	var app *temporal.ApplicationError
+	return errors.As(err, &app) && app.Type() == ErrTypeCancelTooLate
 }

@@ -53,11 +53,10 @@ func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, 
 	}
 	date := in.Date
 	if date == "" {
-		loc, err := loadZone(in.TimeZone)
-		if err != nil {
-			return DailyReportResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidTimeZone", err)
+		var err error
+		if date, err = reportDay(ctx, due, in.TimeZone); err != nil {
+			return DailyReportResult{}, err
 		}
-		date = due.In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,
@@ -69,6 +68,9 @@ func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, 
 	err := workflow.ExecuteActivity(ctx, a.BuildDailyReport, activities.BuildDailyReportInput{Date: date, GeneratedAt: due}).Get(ctx, &res)
 	if err != nil {
 		return DailyReportResult{Date: date}, err
+	}
+	if date == "" {
+		date = res.Date // a history from before reportDayChange: the day its report was built for
 	}
 	// Every seller hears about its day once the day's report exists. The digest runs on its own
 	// (abandoned child): it may take a while for 100,000 sellers, and the report is done.
@@ -85,20 +87,26 @@ func DailyReport(ctx workflow.Context, in DailyReportInput) (DailyReportResult, 
 	return DailyReportResult{Date: date, Files: res.Files, Rows: res.Rows, Bytes: res.Bytes}, nil
 }
 
-// loadZone is the zone named, UTC for none. Zone rules come from the system's tzdata, else the
-// copy embedded in the binary (cmd/shopflow imports time/tzdata). Only the date of a run that
-// has no Date is derived from them, at 00:15 local time, far from any rule's transition; a
-// worker fleet on tzdata versions that disagree about a zone's offset on that day would name
-// different days, so keep workers' images alike.
-func loadZone(name string) (*time.Location, error) {
-	if name == "" {
-		return time.UTC, nil
+// reportDayChange moved naming the day out of workflow code, where it read zone rules from
+// disk, into the ReportDay activity.
+const reportDayChange = "report-day-activity"
+
+// reportDay is the day before due in the report zone, named by the ReportDay activity. In a
+// history from before reportDayChange the day was named in workflow code and is already in
+// the scheduled report's input, which a replay does not compare: reportDay answers "" and the
+// caller takes the day from the report's result, so no zone rules are read in workflow code.
+func reportDay(ctx workflow.Context, due time.Time, zone string) (string, error) {
+	if workflow.GetVersion(ctx, reportDayChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return "", nil
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("report time zone %q: %w", name, err)
-	}
-	return loc, nil
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{NonRetryableErrorTypes: []string{activities.ErrTypeInvalidTimeZone}},
+	})
+	var a *activities.Reports
+	var day activities.ReportDayResult
+	err := workflow.ExecuteLocalActivity(lctx, a.ReportDay, activities.ReportDayInput{Due: due, TimeZone: zone}).Get(ctx, &day)
+	return day.Date, err
 }
 
 // scheduledTime is when the Schedule meant this run to start, if a Schedule started it.

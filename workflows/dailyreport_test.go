@@ -145,3 +145,19 @@ func TestDailyReportStartsTheSellerDigest(t *testing.T) {
 	}
 	env.AssertExpectations(t)
 }
+
+// A run recorded before the day was named by an activity named it in workflow code, and its
+// report's input holds that day; replayed now, the run names its digest after the day its
+// report was built for, reading no zone rules.
+func TestDailyReportFromBeforeTheDayActivityTakesTheReportsDay(t *testing.T) {
+	t.Parallel()
+	env := newDailyReportEnv(t, time.Date(2026, 11, 21, 0, 15, 0, 0, time.UTC))
+	env.OnGetVersion(reportDayChange, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	env.OnActivity(reportActs.BuildDailyReport, mock.Anything, mock.Anything).
+		Return(activities.BuildDailyReportResult{Date: "2026-11-20", Files: 2}, nil).Once()
+	env.ExecuteWorkflow(DailyReport, DailyReportInput{TimeZone: "Mars/Olympus_Mons"}) // no zone is read
+	if r := completed[DailyReportResult](t, env); r.Date != "2026-11-20" {
+		t.Fatalf("reported %s, want the report's day 2026-11-20", r.Date)
+	}
+	env.AssertNotCalled(t, "ReportDay", mock.Anything, mock.Anything)
+}

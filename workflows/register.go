@@ -23,6 +23,7 @@ func Register(r Registry) {
 		{DailyReport, DailyReportWorkflowName},
 		{SellerDigest, SellerDigestWorkflowName},
 		{DeliverOutbox, DeliverOutboxWorkflowName},
+		{ExpireIdempotencyKeys, ExpireIdempotencyKeysWorkflowName},
 	} {
 		r.RegisterWorkflowWithOptions(w.fn, workflow.RegisterOptions{Name: w.name})
 	}

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/workflow"
@@ -41,12 +42,13 @@ func TestReservationSweep(t *testing.T) {
 	env.OnActivity(sweep.StalePendingOrders, mock.Anything, mock.Anything).
 		Return(activities.StaleResult{Orders: []activities.StaleOrder{{OrderID: "stranded", CustomerID: "cust-1"}}}, nil).Once()
 
-	env.ExecuteWorkflow(SweepWorkflowName, SweepInput{Limit: 10})
+	env.ExecuteWorkflow(SweepWorkflowName, SweepInput{Limit: 10, PaymentTimeout: 20 * time.Minute})
 	if r := completed[SweepResult](t, env); r != (SweepResult{Released: 2, Restarted: 1}) {
 		t.Errorf("sweep result %+v, want 2 released and 1 restarted", r)
 	}
-	if len(started) != 1 || started[0] != (CheckoutInput{OrderID: "stranded", CustomerID: "cust-1"}) {
-		t.Errorf("sagas started: %+v, want the stranded order's", started)
+	// The restarted saga waits for payment as long as the API's sagas do, not the default.
+	if len(started) != 1 || started[0] != (CheckoutInput{OrderID: "stranded", CustomerID: "cust-1", PaymentTimeout: 20 * time.Minute}) {
+		t.Errorf("sagas started: %+v, want the stranded order's with the configured payment timeout", started)
 	}
 	env.AssertNotCalled(t, "VoidPayment", mock.Anything, activities.VoidInput{OrderID: "live", IntentID: "pi_live"})
 	env.AssertNotCalled(t, "ReleaseOrder", mock.Anything, activities.ReleaseInput{OrderID: "live", Reason: store.ReasonReservationExpiry})

@@ -68,12 +68,7 @@ func (d *Database) migrate(ctx context.Context) error {
 		return err
 	}
 	defer pool.Close()
-	m, err := migrations.New(pool)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	if err := m.Up(ctx, slog.New(slog.DiscardHandler)); err != nil {
+	if err := migrations.Apply(ctx, pool, slog.New(slog.DiscardHandler)); err != nil {
 		return fmt.Errorf("migrate %s: %w", d.Name, err)
 	}
 	return nil

@@ -27,7 +27,8 @@ func (c *cli) apiCommand() *cobra.Command {
 		Use:   "api",
 		Short: "Serve the REST API (/api/v1, /healthz, /readyz, /metrics, /docs)",
 		Long: `Serve the REST API on SHOPFLOW_HTTP_ADDR until SIGINT or SIGTERM, then drain in-flight
-requests for up to SHOPFLOW_SHUTDOWN_TIMEOUT. The API starts even when Temporal is not up yet;
+requests for up to SHOPFLOW_SHUTDOWN_TIMEOUT. SHOPFLOW_PAYMENT_PROVIDER must be set (stripe or
+sandbox). The API starts even when Temporal is not up yet;
 /readyz reports 503 until every dependency answers. Migrations are not run: use 'shopflow migrate up'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -55,7 +56,8 @@ func (c *cli) workerCommand() *cobra.Command {
 		Short: "Run the Temporal worker for every Shopflow workflow and activity",
 		Long: `Connect to Temporal at SHOPFLOW_TEMPORAL_ADDRESS, register every workflow and activity on
 SHOPFLOW_TASK_QUEUE, and run until SIGINT or SIGTERM, then give running activities up to
-SHOPFLOW_SHUTDOWN_TIMEOUT to finish and stop. Schedules and search attributes are a deploy step,
+SHOPFLOW_SHUTDOWN_TIMEOUT to finish and stop. SHOPFLOW_PAYMENT_PROVIDER must be set (stripe or
+sandbox). Schedules and search attributes are a deploy step,
 not the worker's: run 'shopflow temporal setup' first (the worker needs no admin rights).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -81,13 +83,15 @@ func (c *cli) devCommand() *cobra.Command {
 catalog when there are no products, set up Temporal ('shopflow temporal setup'), then run the
 API and the worker in one process.
 
-Without SHOPFLOW_JWT_SECRET a random secret is generated (tokens die with the process).
+Without SHOPFLOW_JWT_SECRET a random secret is generated (tokens die with the process), and
+without SHOPFLOW_PAYMENT_PROVIDER the sandbox is used (no money moves).
 Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			// Development defaults go first so anything set in the environment still wins.
-			c.environ = append([]string{"SHOPFLOW_LOG_FORMAT=text", "SHOPFLOW_DEV_ENDPOINTS=true", "SHOPFLOW_JWT_SECRET=" + randomSecret()}, c.environ...)
+			c.environ = append([]string{"SHOPFLOW_LOG_FORMAT=text", "SHOPFLOW_DEV_ENDPOINTS=true", "SHOPFLOW_PAYMENT_PROVIDER=sandbox",
+				"SHOPFLOW_JWT_SECRET=" + randomSecret()}, c.environ...)
 			cfg, err := c.loadAPIConfig()
 			if err != nil {
 				return err
@@ -100,11 +104,7 @@ Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 			if err != nil {
 				return err
 			}
-			m, err := migrations.New(pool)
-			if err == nil {
-				err = m.Up(ctx, log)
-				m.Close()
-			}
+			err = migrations.Apply(ctx, pool, log)
 			if err == nil {
 				_, err = demo.Seed(ctx, pool, log)
 			}

@@ -49,8 +49,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "SHOPFLOW_JWT_SECRET") {
 		t.Fatalf("api without a secret: %v", err)
 	}
-	_, err = run(t, []string{"SHOPFLOW_JWT_TTL=forever"}, "", "migrate", "status")
-	if err == nil || !strings.Contains(err.Error(), "SHOPFLOW_JWT_TTL") {
+	_, err = run(t, []string{"SHOPFLOW_ACCESS_TOKEN_TTL=forever"}, "", "migrate", "status")
+	if err == nil || !strings.Contains(err.Error(), "SHOPFLOW_ACCESS_TOKEN_TTL") {
 		t.Fatalf("bad duration: %v", err)
 	}
 }
@@ -87,5 +87,19 @@ func TestMigrateAndAdminCreate(t *testing.T) {
 	}
 	if out, err := run(t, env, "", "migrate", "down", "--all"); err != nil {
 		t.Fatalf("migrate down --all: %v\n%s", err, out)
+	}
+}
+
+// The API and the worker refuse to start without an explicit payment provider, before they
+// connect to anything; an unreachable database proves nothing else was tried first.
+func TestServersRefuseToStartWithoutAPaymentProvider(t *testing.T) {
+	t.Parallel()
+	environ := []string{"SHOPFLOW_JWT_SECRET=0123456789abcdef0123456789abcdef", "SHOPFLOW_STRIPE_WEBHOOK_SECRET=",
+		"SHOPFLOW_DATABASE_URL=postgres://127.0.0.1:1/none?connect_timeout=1"}
+	for _, command := range []string{"api", "worker"} {
+		_, err := run(t, environ, "", command)
+		if err == nil || !strings.Contains(err.Error(), "SHOPFLOW_PAYMENT_PROVIDER is not set") {
+			t.Errorf("shopflow %s without a payment provider: %v", command, err)
+		}
 	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"shopflow/app"
+	"shopflow/worker"
 )
 
 func (c *cli) temporalCommand() *cobra.Command {
@@ -24,12 +26,12 @@ namespace-admin rights; workers and the API do not. 'shopflow dev' runs it on st
 			if err != nil {
 				return err
 			}
-			a, err := app.Open(cmd.Context(), cfg, app.Options{Logger: newLogger(cfg, c.stderr)})
+			tc, err := app.DialTemporal(cmd.Context(), cfg, newLogger(cfg, c.stderr), prometheus.NewRegistry(), false)
 			if err != nil {
 				return err
 			}
-			defer a.Close()
-			if err := a.SetupTemporal(cmd.Context()); err != nil {
+			defer tc.Close()
+			if err := worker.Setup(cmd.Context(), tc, cfg); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.stdout, "temporal namespace %s: search attributes and Schedules in place (task queue %s)\n",

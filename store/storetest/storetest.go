@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -121,11 +120,7 @@ func migratedTemplate(t testing.TB) string {
 			template.err = err
 			return
 		}
-		m, err := migrations.New(pool)
-		if err == nil {
-			err = m.Up(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			m.Close()
-		}
+		err = migrations.Apply(ctx, pool, slog.New(slog.DiscardHandler))
 		pool.Close()
 		if err != nil {
 			template.err = fmt.Errorf("migrate template: %w", err)
