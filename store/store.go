@@ -26,16 +26,9 @@ func New(pool *pgxpool.Pool) *Store { return &Store{Pool: pool} }
 
 // Open connects to databaseURL and checks the connection.
 func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(databaseURL)
+	cfg, err := poolConfig(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	// pgx's default pool (the larger of 4 and the number of CPUs) is too small for a process
-	// that serves the API and runs checkout sagas at once: every request and every saga step
-	// holds a connection, so on a small machine most of them would queue for one. The URL's
-	// pool_max_conns, when set, still wins.
-	if !strings.Contains(databaseURL, "pool_max_conns") {
-		cfg.MaxConns = defaultMaxConns
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -50,8 +43,33 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// poolConfig is the pool's configuration: the URL's, with Shopflow's defaults where it is silent.
+func poolConfig(databaseURL string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	// pgx's default pool (the larger of 4 and the number of CPUs) is too small for a process
+	// that serves the API and runs checkout sagas at once: every request and every saga step
+	// holds a connection, so on a small machine most of them would queue for one. The URL's
+	// pool_max_conns, when set, still wins.
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
+	}
+	// Without a connect timeout a Postgres host that drops packets makes every new connection
+	// (and the request waiting for it) hang for the kernel's TCP timeout, minutes; with one the
+	// caller gets an error it reports as 503. The URL's connect_timeout, when set, still wins.
+	if !strings.Contains(databaseURL, "connect_timeout") {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	return cfg, nil
+}
+
 // defaultMaxConns is the pool size when the database URL does not set pool_max_conns.
 const defaultMaxConns = 20
+
+// defaultConnectTimeout bounds opening one connection when the URL does not set connect_timeout.
+const defaultConnectTimeout = 5 * time.Second
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
