@@ -44,6 +44,8 @@ func (s *Server) createAPIKey(c *gin.Context) {
 	}
 	s.log(c).InfoContext(c, "api key created", "api_key_id", k.ID, "name", k.Name, "role", k.Role, "by", mustClaims(c).Subject)
 	c.Header("Cache-Control", "no-store")
+	// The secret is shown once and kept nowhere: an idempotent replay answers without it.
+	c.Set(ctxSecretField, "key")
 	c.JSON(http.StatusCreated, apiKeyCreated{APIKey: k, Key: key})
 }
 

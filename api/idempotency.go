@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -71,7 +72,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	c.Writer = rec
 	ctx := context.WithoutCancel(c.Request.Context())
 	release := func() {
-		if err := s.Store.ReleaseIdempotencyKey(ctx, scope, key); err != nil {
+		if err := s.Store.ReleaseIdempotencyKey(ctx, scope, key, prev.ClaimedAt); err != nil {
 			s.log(c).Error("release idempotency key", "err", err)
 		}
 	}
@@ -91,10 +92,12 @@ func (s *Server) idempotent(c *gin.Context) {
 		return
 	}
 	kept := http.Header{}
-	if loc := rec.Header().Get("Location"); loc != "" {
-		kept.Set("Location", loc)
+	for _, h := range []string{"Location", "Cache-Control"} {
+		if v := rec.Header().Get(h); v != "" {
+			kept.Set(h, v)
+		}
 	}
-	if err := s.Store.CompleteIdempotencyKey(ctx, scope, key, status, kept, rec.body.Bytes()); err != nil {
+	if err := s.Store.CompleteIdempotencyKey(ctx, scope, key, prev.ClaimedAt, status, kept, withoutSecret(c, rec.body.Bytes())); err != nil {
 		s.log(c).Error("store idempotent response", "err", err)
 	}
 }
@@ -121,6 +124,30 @@ func requestHash(c *gin.Context) (string, error) {
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ctxSecretField names a top-level field of the response that must not be stored for replay
+// (a secret shown once, such as a new API key); a replay answers with it empty.
+const ctxSecretField = "shopflow.secret_field"
+
+// withoutSecret is the response body to store: with the handler's secret field emptied.
+func withoutSecret(c *gin.Context, body []byte) []byte {
+	field := c.GetString(ctxSecretField)
+	if field == "" {
+		return body
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return []byte("{}") // not the JSON the handler promised: store nothing of it
+	}
+	if _, ok := doc[field]; ok {
+		doc[field] = json.RawMessage(`""`)
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return []byte("{}")
+	}
+	return out
 }
 
 // recordingWriter keeps a copy of the response body for idempotent replay.

@@ -83,3 +83,34 @@ func TestIdempotencyKeyFreedWhenTheHandlerPanics(t *testing.T) {
 type panickingIngests struct{}
 
 func (panickingIngests) Start(context.Context, string) error { panic("a bug in the batch client") }
+
+// A new API key is shown once and stored nowhere in plain text, not even for an idempotent
+// replay: the replay answers the same key id without the secret, and keeps Cache-Control.
+func TestIdempotentAPIKeyCreationStoresNoSecret(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.newAdmin()
+	create := func() response {
+		return e.do(req{Method: "POST", Path: apiKeysPath, Token: admin.Token, Body: map[string]any{"name": "feed", "role": "ingest"},
+			Header: map[string]string{"Idempotency-Key": "key-feed"}})
+	}
+	var first, again struct {
+		ID  string `json:"id"`
+		Key string `json:"key"`
+	}
+	res := create()
+	res.JSON(t, &first)
+	if res.Code != http.StatusCreated || first.Key == "" {
+		t.Fatalf("create: %d %s", res.Code, res.Body)
+	}
+	var stored int
+	if err := e.Store.Pool.QueryRow(t.Context(), `SELECT count(*) FROM idempotency_keys WHERE position($1::bytea IN response) > 0`,
+		[]byte(first.Key)).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("the plain API key is stored for replay (%d rows, %v)", stored, err)
+	}
+	res = create()
+	res.JSON(t, &again)
+	if res.Code != http.StatusCreated || again.ID != first.ID || again.Key != "" || res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("replay: %d %+v %v", res.Code, again, res.Header)
+	}
+}

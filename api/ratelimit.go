@@ -98,7 +98,9 @@ func (r *rateLimiter) allow(ctx context.Context, key string, perMin int) (*redis
 	if time.Now().UnixNano() < r.redisDownUntil.Load() {
 		return nil, errRedisBackoff
 	}
-	ctx, cancel := context.WithTimeout(ctx, rateLimitTimeout)
+	// Not the request's context: a client that hangs up must not read as Redis failing (and so
+	// switch the limiter off for everyone for a second).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rateLimitTimeout)
 	defer cancel()
 	res, err := r.limiter.Allow(ctx, r.prefix+"rate:"+key, redis_rate.PerMinute(perMin))
 	if err != nil {
@@ -113,7 +115,9 @@ func classOf(method, route string) routeClass {
 	switch {
 	case route == "" || rateExempt[route] == method:
 		return classExempt
-	case strings.HasPrefix(route, "/api/v1/auth/"):
+	case route == "/api/v1/auth/register" || route == "/api/v1/auth/login":
+		// Only what runs bcrypt or guesses passwords. Refresh and logout carry unguessable
+		// tokens, and must keep working while Redis is down or sessions would lapse with it.
 		return classAuth
 	case method == http.MethodGet || method == http.MethodHead:
 		return classReads

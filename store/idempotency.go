@@ -13,6 +13,9 @@ import (
 // IdempotentResponse is a stored response to a request sent with an Idempotency-Key.
 // Done is false while the first request is still being handled.
 type IdempotentResponse struct {
+	// ClaimedAt, when this request made the claim, identifies it: a request whose claim was
+	// taken over (it outlived the lease) can no longer complete or release the key.
+	ClaimedAt   time.Time
 	RequestHash string
 	Done        bool
 	StatusCode  int
@@ -35,18 +38,19 @@ type IdempotencyPolicy struct {
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, scope, key, requestHash string, p IdempotencyPolicy) (claimed bool, prev IdempotentResponse, err error) {
 	// One statement: insert, or take over a row that expired or whose claim was abandoned. The
 	// conflict path locks the row, so two retries cannot both take it over.
-	tag, err := s.Pool.Exec(ctx, `
+	err = s.Pool.QueryRow(ctx, `
 		INSERT INTO idempotency_keys AS k (scope, key, request_hash) VALUES ($1, $2, $3)
 		ON CONFLICT (scope, key) DO UPDATE
-		SET request_hash = EXCLUDED.request_hash, status_code = NULL, headers = NULL, response = NULL, created_at = now()
+		SET request_hash = EXCLUDED.request_hash, status_code = NULL, headers = NULL, response = NULL, created_at = clock_timestamp()
 		WHERE k.created_at < now() - $4::interval
-		   OR (k.status_code IS NULL AND k.created_at < now() - $5::interval)`,
-		scope, key, requestHash, p.TTL, p.Lease)
-	if err != nil {
-		return false, prev, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	if tag.RowsAffected() == 1 {
+		   OR (k.status_code IS NULL AND k.created_at < now() - $5::interval)
+		RETURNING created_at`,
+		scope, key, requestHash, p.TTL, p.Lease).Scan(&prev.ClaimedAt)
+	if err == nil {
 		return true, prev, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return false, prev, fmt.Errorf("claim idempotency key: %w", err)
 	}
 	var status *int
 	err = s.Pool.QueryRow(ctx,
@@ -77,20 +81,23 @@ func (s *Store) DeleteExpiredIdempotencyKeys(ctx context.Context, ttl time.Durat
 	return tag.RowsAffected(), nil
 }
 
-// CompleteIdempotencyKey stores the response to replay for the claimed key.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, scope, key string, status int, header http.Header, body []byte) error {
+// CompleteIdempotencyKey stores the response to replay for the key claimed at claimedAt; a
+// claim taken over since is left to its new owner.
+func (s *Store) CompleteIdempotencyKey(ctx context.Context, scope, key string, claimedAt time.Time, status int, header http.Header, body []byte) error {
 	_, err := s.Pool.Exec(ctx,
-		`UPDATE idempotency_keys SET status_code = $3, headers = $4, response = $5 WHERE scope = $1 AND key = $2`,
-		scope, key, status, header, body)
+		`UPDATE idempotency_keys SET status_code = $4, headers = $5, response = $6 WHERE scope = $1 AND key = $2 AND created_at = $3`,
+		scope, key, claimedAt, status, header, body)
 	if err != nil {
 		return fmt.Errorf("store idempotent response: %w", err)
 	}
 	return nil
 }
 
-// ReleaseIdempotencyKey forgets a claim whose request failed in a way worth retrying.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope, key string) error {
-	if _, err := s.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL`, scope, key); err != nil {
+// ReleaseIdempotencyKey forgets the claim made at claimedAt, whose request failed in a way
+// worth retrying; a claim taken over since is left to its new owner.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope, key string, claimedAt time.Time) error {
+	if _, err := s.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL AND created_at = $3`,
+		scope, key, claimedAt); err != nil {
 		return fmt.Errorf("release idempotency key: %w", err)
 	}
 	return nil

@@ -62,7 +62,7 @@ func (s *checkoutSaga) cancelUpdate(ctx workflow.Context, r CancelRequest) (Canc
 		return CancelOutcome{}, err
 	}
 	if s.result.Status == "" {
-		return CancelOutcome{}, temporal.NewApplicationError("the checkout failed before it settled the order", "CheckoutFailed", s.failure)
+		return CancelOutcome{}, temporal.NewApplicationError("the checkout failed before it settled the order", ErrTypeCheckoutFailed, s.failure)
 	}
 	if s.result.Status == store.OrderPlaced {
 		return CancelOutcome{Status: store.OrderPlaced}, nil // confirming had committed: too late

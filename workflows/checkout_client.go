@@ -159,7 +159,9 @@ func (c *Checkouts) CancelOrder(ctx context.Context, orderID, reason string) (Ca
 		return out, nil
 	case isTooLate(err):
 		return CancelOutcome{Status: store.OrderPlaced}, ErrCancelTooLate
-	case isNotFound(err):
+	case isNotFound(err), checkoutFailed(err):
+		// No saga will settle it: the caller reads the order's row instead (and the failed
+		// saga shows in the Temporal UI for an operator), rather than retrying for ever.
 		return CancelOutcome{}, ErrNoSaga
 	}
 	return CancelOutcome{}, fmt.Errorf("cancel checkout of order %s: %w", orderID, err)
@@ -231,6 +233,15 @@ func isNotReady(err error) bool {
 }
 
 // isTooLate reports a cancel update rejected because the order is placed.
+// ErrTypeCheckoutFailed is the cancel update's error when the saga itself failed before it
+// settled the order: no saga is left to ask, and the order's row says where it stands.
+const ErrTypeCheckoutFailed = "CheckoutFailed"
+
+func checkoutFailed(err error) bool {
+	var app *temporal.ApplicationError
+	return errors.As(err, &app) && app.Type() == ErrTypeCheckoutFailed
+}
+
 func isTooLate(err error) bool {
 	var app *temporal.ApplicationError
 	return errors.As(err, &app) && app.Type() == ErrTypeCancelTooLate
