@@ -75,3 +75,22 @@ func (e *env) runToEnd(idPrefix, workflowType string, in any) string {
 	}
 	return id
 }
+
+// TestRecordReleaseFirstHistories records compensations that release the order before undoing
+// its payment (workflows' releaseFirstChange): a declined charge, and a cancel while 3-D Secure
+// waits (which voids an open payment after the release).
+//
+//	go test ./e2e -run TestRecordReleaseFirstHistories -record-histories
+func TestRecordReleaseFirstHistories(t *testing.T) {
+	if !recording() {
+		t.Skip("records histories only with -record-histories or SHOPFLOW_RECORD_HISTORIES=1")
+	}
+	e := newEnv(t)
+	const prefix = "checkout_release_first_"
+	cust, product := e.recordPlacedAndDeclined(prefix)
+	canceled := e.checkout(cust, checkoutOf(card3DS, line{ProductID: product, Quantity: 1}))
+	e.awaitStep(canceled.ID, workflows.StepAwaitingPayment)
+	e.cancelOrder(cust, canceled.ID)
+	wantOutcome(t, e.awaitSaga(canceled.ID), store.OrderCanceled, store.ReasonCanceledByUser)
+	e.saveHistory(prefix+"canceled", workflows.CheckoutWorkflowID(canceled.ID))
+}

@@ -195,18 +195,8 @@ func (s *checkoutSaga) compensate(ctx workflow.Context, reason string, cause err
 		workflow.GetLogger(ctx).Warn("checkout compensating", "order", s.in.OrderID, "reason", reason, "cause", cause)
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	var a *activities.Checkout
-	if s.intentID != "" {
-		var voided activities.VoidResult
-		if err := s.runLong(dctx, compensateStep, a.VoidPayment,
-			activities.VoidInput{OrderID: s.in.OrderID, IntentID: s.intentID}, &voided); err != nil {
-			return CheckoutResult{}, err
-		}
-		s.refunded = voided.Refunded
-	}
-	var released activities.ReleaseResult
-	if err := s.runLong(dctx, compensateStep, a.ReleaseOrder,
-		activities.ReleaseInput{OrderID: s.in.OrderID, Reason: reason}, &released); err != nil {
+	released, err := s.undo(dctx, reason)
+	if err != nil {
 		return CheckoutResult{}, err
 	}
 	res := CheckoutResult{Status: store.OrderCanceled, CancelReason: reason, IntentID: s.intentID}
@@ -219,6 +209,43 @@ func (s *checkoutSaga) compensate(ctx workflow.Context, reason string, cause err
 		return res, cause
 	}
 	return s.finish(dctx, res)
+}
+
+// releaseFirstChange releases the order before undoing its payment: when confirming had
+// committed after all (a confirm whose answer was lost, an operator's cancel during it), the
+// order stays placed and its payment is kept, instead of being refunded under a placed order.
+const releaseFirstChange = "release-before-refund"
+
+// undo releases the stock and cancels the order, and voids or refunds its payment unless the
+// order turned out placed.
+func (s *checkoutSaga) undo(ctx workflow.Context, reason string) (activities.ReleaseResult, error) {
+	var a *activities.Checkout
+	var released activities.ReleaseResult
+	release := func() error {
+		return s.runLong(ctx, compensateStep, a.ReleaseOrder, activities.ReleaseInput{OrderID: s.in.OrderID, Reason: reason}, &released)
+	}
+	void := func() error {
+		if s.intentID == "" {
+			return nil
+		}
+		var voided activities.VoidResult
+		err := s.runLong(ctx, compensateStep, a.VoidPayment, activities.VoidInput{OrderID: s.in.OrderID, IntentID: s.intentID}, &voided)
+		s.refunded = voided.Refunded
+		return err
+	}
+	if workflow.GetVersion(ctx, releaseFirstChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		if err := void(); err != nil {
+			return released, err
+		}
+		return released, release()
+	}
+	if err := release(); err != nil {
+		return released, err
+	}
+	if released.Status == store.OrderPlaced {
+		return released, nil // placed and paid: the money stays with the order
+	}
+	return released, void()
 }
 
 // finish records the final step and status.

@@ -375,3 +375,20 @@ func TestCheckoutStatusUpserts(t *testing.T) {
 		})
 	}
 }
+
+// Compensation after a confirm that committed after all (its answer lost): releasing finds the
+// order placed, so the paid order keeps its payment; it is never refunded under a placed order.
+func TestCompensationKeepsThePaymentOfAnOrderThatWasPlaced(t *testing.T) {
+	env := newCheckoutEnv(t)
+	env.OnActivity(a.ReserveInventory, mock.Anything, mock.Anything).Return(reserved(), nil).Once()
+	env.OnActivity(a.ChargePayment, mock.Anything, mock.Anything).Return(charged(payment.StatusSucceeded), nil).Once()
+	env.OnActivity(a.ConfirmOrder, mock.Anything, mock.Anything).
+		Return(activities.ConfirmResult{}, temporal.NewNonRetryableApplicationError("answer lost", "Lost", nil)).Once()
+	env.OnActivity(a.ReleaseOrder, mock.Anything, mock.Anything).
+		Return(activities.ReleaseResult{Canceled: false, Status: store.OrderPlaced}, nil).Once()
+	env.ExecuteWorkflow(Checkout, input())
+	if r := completed[CheckoutResult](t, env); r.Status != store.OrderPlaced {
+		t.Fatalf("result %+v, want placed", r)
+	}
+	env.AssertNotCalled(t, "VoidPayment", mock.Anything, mock.Anything)
+}
