@@ -21,6 +21,7 @@ import (
 	"shopflow/payment"
 	"shopflow/ranking"
 	"shopflow/report"
+	"shopflow/search"
 	"shopflow/store"
 	"shopflow/workflows"
 )
@@ -57,6 +58,12 @@ type Deps struct {
 	Reports ReportJobs
 	// ReportFiles reads published report files.
 	ReportFiles report.Storage
+	// Search answers GET /search and /search/suggest (search.Fallback over Elasticsearch, or
+	// search/postgres); SearchCache keeps its answers briefly; nil caches nothing.
+	Search      search.Searcher
+	SearchCache *search.Cache
+	// SearchJobs starts reindexes (workflows.Jobs in production).
+	SearchJobs SearchJobs
 }
 
 // ReportJobs runs the daily report job on demand.
@@ -208,6 +215,8 @@ func (s *Server) catalogRoutes(v1 *gin.RouterGroup, r roleChecks) {
 	v1.GET("/products/:id/inventory", r.sellerOrAdmin, s.getInventory)
 	v1.PUT("/products/:id/inventory", r.sellerOrAdmin, s.putInventory)
 
+	v1.GET("/search", s.searchProducts)
+	v1.GET("/search/suggest", s.suggestProducts)
 	v1.GET("/categories/:id/top-sellers", s.topSellers)
 	v1.GET("/sellers/me/rank", r.seller, s.myRank)
 	v1.GET("/sellers/:id/rank", r.admin, s.sellerRank)
@@ -248,6 +257,7 @@ func (s *Server) operationsRoutes(v1 *gin.RouterGroup, r roleChecks) {
 
 	v1.POST("/admin/jobs/top-sellers", r.admin, s.runTopSellers)
 	v1.POST("/admin/jobs/daily-report", r.admin, s.runDailyReport)
+	v1.POST("/admin/jobs/search-reindex", r.admin, s.reindexSearch)
 	v1.GET("/reports", r.admin, s.listReports)
 	v1.GET("/reports/:date/files/*name", r.admin, s.downloadReport)
 	v1.GET("/sellers/me/reports", r.seller, s.mySellerReports)

@@ -10,6 +10,7 @@ import (
 
 	"shopflow/api"
 	"shopflow/payment"
+	"shopflow/search"
 	"shopflow/worker"
 	"shopflow/workflows"
 )
@@ -36,6 +37,8 @@ func (a *App) apiDeps() api.Deps {
 		Registry:    a.Registry,
 		Sandbox:     a.devSandbox(),
 		ReportFiles: a.ReportFiles,
+		Search:      a.Searcher,
+		SearchCache: search.NewCache(cfg.SearchCacheTTL, a.Redis, cfg.RedisPrefix, a.Log),
 		Checks: []api.Check{
 			{Name: "postgres", Probe: a.Store.Ping},
 			{Name: "redis", Probe: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
@@ -49,8 +52,9 @@ func (a *App) apiDeps() api.Deps {
 	// does not, the server starts the saga normally.
 	d.Checkouts = &workflows.Checkouts{Client: a.Temporal, TaskQueue: cfg.TaskQueue, PaymentTimeout: cfg.PaymentTimeout, EagerStart: true}
 	d.Batches = &workflows.Ingests{Client: a.Temporal, TaskQueue: cfg.TaskQueue}
-	d.Jobs = &workflows.Jobs{Client: a.Temporal, TaskQueue: cfg.TaskQueue, Window: cfg.TopSellersWindow, N: cfg.TopSellersN,
+	jobs := &workflows.Jobs{Client: a.Temporal, TaskQueue: cfg.TaskQueue, Window: cfg.TopSellersWindow, N: cfg.TopSellersN,
 		RankChangeThreshold: cfg.DigestRankChange}
+	d.Jobs, d.SearchJobs = jobs, jobs
 	d.Reports = &workflows.ReportJobs{Client: a.Temporal, TaskQueue: cfg.TaskQueue,
 		DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}
 	return d

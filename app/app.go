@@ -22,6 +22,8 @@ import (
 	"shopflow/notify"
 	"shopflow/payment"
 	"shopflow/report"
+	"shopflow/search"
+	pgsearch "shopflow/search/postgres"
 	"shopflow/store"
 	"shopflow/worker"
 )
@@ -59,6 +61,11 @@ type App struct {
 	ReportFiles report.Storage
 	// ReportZone is the time zone whose days reports cover (SHOPFLOW_REPORTS_TIMEZONE).
 	ReportZone *time.Location
+	// Searcher answers searches; SearchIndex is Elasticsearch's index (nil with the postgres
+	// backend); SearchCatalog reads products as documents.
+	Searcher      search.Searcher
+	SearchIndex   search.Index
+	SearchCatalog *pgsearch.Catalog
 
 	ownTemporal bool
 }
@@ -118,7 +125,7 @@ func (a *App) buildComponents() error {
 	if a.ReportZone, err = rc.Location(); err != nil {
 		return err
 	}
-	return nil
+	return a.buildSearch()
 }
 
 func (a *App) connectTemporal(ctx context.Context, opts Options) error {

@@ -11,7 +11,8 @@ import (
 // WorkerDeps are the worker's dependencies: the App's components.
 func (a *App) WorkerDeps() worker.Deps {
 	return worker.Deps{Config: a.Config, Client: a.Temporal, Store: a.Store, Payments: a.Payments, Redis: a.Redis,
-		Logger: a.Log, Notifier: a.Notifier, ReportFiles: a.ReportFiles, ReportZone: a.ReportZone}
+		Logger: a.Log, Notifier: a.Notifier, ReportFiles: a.ReportFiles, ReportZone: a.ReportZone,
+		SearchCatalog: a.SearchCatalog, SearchIndex: a.SearchIndex}
 }
 
 // NewWorker builds the Temporal worker with every workflow and activity registered, not started.

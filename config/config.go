@@ -130,6 +130,8 @@ type Config struct {
 	// DigestRankChange is how many places a seller's overall rank must move, from the rank it
 	// last heard of, for the hourly ranking to send it a rank-change digest; 0 turns them off.
 	DigestRankChange int `env:"SHOPFLOW_DIGEST_RANK_CHANGE" envDefault:"10"`
+
+	SearchConfig
 }
 
 // Payment providers.

@@ -27,6 +27,7 @@ func (c Config) Validate() error {
 		c.validateSMS,
 		c.validateNotifyRates,
 		c.validateDigests,
+		c.validateSearch,
 	} {
 		validate(&p)
 	}

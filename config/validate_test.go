@@ -65,6 +65,14 @@ func TestEachValidatorNamesItsVariable(t *testing.T) {
 		{"empty digest batches", func(c *Config) { c.DigestBatchSize = 0 }, "SHOPFLOW_DIGEST_BATCH_SIZE"},
 		{"too many digest workers", func(c *Config) { c.DigestConcurrency = 65 }, "SHOPFLOW_DIGEST_CONCURRENCY"},
 		{"negative rank change", func(c *Config) { c.DigestRankChange = -1 }, "SHOPFLOW_DIGEST_RANK_CHANGE"},
+		{"unknown search backend", func(c *Config) { c.SearchBackend = "solr" }, "SHOPFLOW_SEARCH_BACKEND"},
+		{"elasticsearch without nodes", func(c *Config) { c.SearchBackend = SearchElasticsearch }, "SHOPFLOW_ELASTICSEARCH_URLS"},
+		{"elasticsearch node not a url", func(c *Config) { c.ElasticsearchURLs = []string{"es1:9200"} }, "SHOPFLOW_ELASTICSEARCH_URLS"},
+		{"zero shards", func(c *Config) { c.ElasticsearchShards = 0 }, "SHOPFLOW_ELASTICSEARCH_SHARDS"},
+		{"negative replicas", func(c *Config) { c.ElasticsearchReplicas = -1 }, "SHOPFLOW_ELASTICSEARCH_REPLICAS"},
+		{"zero elasticsearch timeout", func(c *Config) { c.ElasticsearchTimeout = 0 }, "SHOPFLOW_ELASTICSEARCH_TIMEOUT"},
+		{"search cache over five minutes", func(c *Config) { c.SearchCacheTTL = time.Hour }, "SHOPFLOW_SEARCH_CACHE_TTL"},
+		{"index prefix with capitals", func(c *Config) { c.ElasticsearchIndexPrefix = "Shop-" }, "SHOPFLOW_ELASTICSEARCH_INDEX_PREFIX"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

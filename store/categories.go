@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -234,4 +235,19 @@ func categoryWriteError(err error) error {
 // fieldError is a validation failure of one request field, in the API's details shape.
 func fieldError(field, problem string) *errs.Error {
 	return errs.E(errs.Unprocessable, "%s %s", field, problem).WithDetails("fields", map[string]string{field: problem})
+}
+
+// CategoryIDByName finds a category by its slug or its name (any case), preferring the slug;
+// 0 when there is none. Names are not unique, so among equal names the oldest wins.
+func (s *Store) CategoryIDByName(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := s.Pool.QueryRow(ctx, `SELECT id FROM categories WHERE slug = lower($1) OR lower(name) = lower($1)
+		ORDER BY slug = lower($1) DESC, id LIMIT 1`, name).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("category named %q: %w", name, classify(err, "category"))
+	}
+	return id, nil
 }

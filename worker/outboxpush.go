@@ -30,6 +30,11 @@ type OutboxPush struct {
 	Coalesce time.Duration
 	// Retry is the pause before listening again after the connection failed; zero means 1s.
 	Retry time.Duration
+	// Channel is what is listened on; empty means the notification outbox's (store.OutboxChannel).
+	Channel string
+	// Signal is sent for each burst; nil signals the notification drain. The search index
+	// drain (SearchPush) is pushed the same way.
+	Signal func(ctx context.Context) error
 
 	ready func() // tests: called each time LISTEN is in place
 }
@@ -46,7 +51,7 @@ func (p *OutboxPush) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		p.Logger.WarnContext(ctx, "outbox push: listening failed; the one-minute Schedule still delivers", "err", err)
+		p.Logger.WarnContext(ctx, "push: listening failed; the one-minute Schedule still delivers", "channel", p.Channel, "err", err)
 		select {
 		case <-ctx.Done():
 		case <-time.After(retry):
@@ -71,8 +76,12 @@ func (p *OutboxPush) listen(ctx context.Context) error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer raw.Close(context.WithoutCancel(ctx)) //nolint:errcheck // nothing to do about a failed close
-	if _, err := raw.Exec(ctx, "LISTEN "+store.OutboxChannel); err != nil {
-		return fmt.Errorf("listen %s: %w", store.OutboxChannel, err)
+	channel := p.Channel
+	if channel == "" {
+		channel = store.OutboxChannel
+	}
+	if _, err := raw.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return fmt.Errorf("listen %s: %w", channel, err)
 	}
 	if p.ready != nil {
 		p.ready()
@@ -103,8 +112,16 @@ func (p *OutboxPush) listen(ctx context.Context) error {
 	}
 }
 
-// signal asks the push drain to look at the outbox, starting it if it is not running.
+// signal sends the burst's signal.
 func (p *OutboxPush) signal(ctx context.Context) error {
+	if p.Signal != nil {
+		return p.Signal(ctx)
+	}
+	return p.signalOutbox(ctx)
+}
+
+// signalOutbox asks the push drain to look at the outbox, starting it if it is not running.
+func (p *OutboxPush) signalOutbox(ctx context.Context) error {
 	id := workflows.DeliverOutboxPushWorkflowID(p.TaskQueue)
 	_, err := p.Client.SignalWithStartWorkflow(ctx, id, workflows.DeliverOutboxSignal, nil,
 		// A run timeout, not an execution timeout: the latter would end a busy push drain's

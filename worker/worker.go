@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,6 +16,7 @@ import (
 	"shopflow/notify"
 	"shopflow/payment"
 	"shopflow/report"
+	"shopflow/search"
 	"shopflow/store"
 	"shopflow/workflows"
 )
@@ -34,6 +36,10 @@ type Deps struct {
 	ReportFiles report.Storage
 	// ReportZone is the time zone whose days the reports and digests cover.
 	ReportZone *time.Location
+	// SearchCatalog reads products as search documents; SearchIndex is the external index
+	// (nil with the postgres backend).
+	SearchCatalog activities.SearchCatalog
+	SearchIndex   search.Index
 }
 
 // reservationGrace is how long held stock outlives its saga's payment timeout before the
@@ -73,6 +79,7 @@ func register(w sdkworker.Registry, d Deps) {
 	registerReports(w, d)
 	registerNotify(w, d)
 	registerDigest(w, d)
+	registerSearch(w, d)
 }
 
 // Setup is the deploy step for Temporal (`shopflow temporal setup`): it registers Shopflow's
@@ -92,16 +99,14 @@ func Run(ctx context.Context, d Deps) error {
 		return fmt.Errorf("start worker on task queue %s: %w", d.Config.TaskQueue, err)
 	}
 	d.Logger.Info("worker started", "task_queue", d.Config.TaskQueue, "namespace", d.Config.TemporalNamespace)
-	pushed := make(chan struct{})
-	go func() {
-		defer close(pushed)
-		if d.Store != nil {
-			push := &OutboxPush{Pool: d.Store.Pool, Client: d.Client, TaskQueue: d.Config.TaskQueue, Logger: d.Logger}
-			push.Run(ctx)
-		}
-	}()
+	var pushes sync.WaitGroup
+	if d.Store != nil {
+		outbox := &OutboxPush{Pool: d.Store.Pool, Client: d.Client, TaskQueue: d.Config.TaskQueue, Logger: d.Logger}
+		pushes.Go(func() { outbox.Run(ctx) })
+		pushes.Go(func() { SearchPush(d).Run(ctx) })
+	}
 	<-ctx.Done()
-	<-pushed
+	pushes.Wait()
 	w.Stop()
 	d.Logger.Info("worker stopped")
 	return nil

@@ -24,6 +24,9 @@ func Register(r Registry) {
 		{SellerDigest, SellerDigestWorkflowName},
 		{DeliverOutbox, DeliverOutboxWorkflowName},
 		{ExpireIdempotencyKeys, ExpireIdempotencyKeysWorkflowName},
+		{IndexSearch, IndexSearchWorkflowName},
+		{ReindexSearch, ReindexSearchWorkflowName},
+		{RefreshSearchStats, RefreshSearchStatsWorkflowName},
 	} {
 		r.RegisterWorkflowWithOptions(w.fn, workflow.RegisterOptions{Name: w.name})
 	}

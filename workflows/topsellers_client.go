@@ -53,3 +53,19 @@ func (j *Jobs) TriggerTopSellers(ctx context.Context) (string, error) {
 	}
 	return run.GetID(), nil
 }
+
+// ReindexSearch starts a search reindex, or returns the one already running, and returns its
+// workflow ID and run ID. One reindex runs at a time: the workflow ID is fixed.
+func (j *Jobs) ReindexSearch(ctx context.Context) (workflowID, runID string, err error) {
+	opts := client.StartWorkflowOptions{
+		ID:                       ReindexSearchWorkflowID,
+		TaskQueue:                j.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}
+	run, err := j.Client.ExecuteWorkflow(ctx, opts, ReindexSearchWorkflowName, ReindexSearchInput{})
+	if err != nil {
+		return "", "", fmt.Errorf("start search reindex: %w", err)
+	}
+	return run.GetID(), run.GetRunID(), nil
+}

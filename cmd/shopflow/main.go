@@ -51,7 +51,7 @@ Configuration comes from SHOPFLOW_* environment variables; see README.md for the
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(c.apiCommand(), c.workerCommand(), c.devCommand(), c.migrateCommand(), c.adminCommand(), c.ingestCommand(), c.reportCommand(), c.notifyCommand(), c.temporalCommand())
+	root.AddCommand(c.apiCommand(), c.workerCommand(), c.devCommand(), c.migrateCommand(), c.adminCommand(), c.ingestCommand(), c.reportCommand(), c.notifyCommand(), c.temporalCommand(), c.searchCommand())
 	return root
 }
 

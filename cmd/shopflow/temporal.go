@@ -17,7 +17,9 @@ func (c *cli) temporalCommand() *cobra.Command {
 		Short: "Register search attributes and create or update every Schedule (run at each deploy)",
 		Long: `Register Shopflow's search attributes (OrderId, CustomerId, OrderStatus) on
 SHOPFLOW_TEMPORAL_NAMESPACE and create or update its Schedules (reservation sweep, ingest inbox,
-hourly top sellers, daily report, notification outbox) on SHOPFLOW_TASK_QUEUE. Idempotent: run it
+hourly top sellers, daily report, notification outbox, search index) on SHOPFLOW_TASK_QUEUE, and
+with SHOPFLOW_SEARCH_BACKEND=elasticsearch start the first reindex when the search alias points at
+no index yet. Idempotent: run it
 at every deploy, after 'shopflow migrate up' and before starting the new workers. It needs
 namespace-admin rights; workers and the API do not. 'shopflow dev' runs it on start.`,
 		Args: cobra.NoArgs,
@@ -33,6 +35,13 @@ namespace-admin rights; workers and the API do not. 'shopflow dev' runs it on st
 			defer tc.Close()
 			if err := worker.Setup(cmd.Context(), tc, cfg); err != nil {
 				return err
+			}
+			started, err := app.EnsureSearchIndex(cmd.Context(), cfg, tc)
+			if err != nil {
+				return err
+			}
+			if started {
+				fmt.Fprintln(c.stdout, "search: no index behind the alias yet; the first reindex is running (workflow search-reindex)")
 			}
 			fmt.Fprintf(c.stdout, "temporal namespace %s: search attributes and Schedules in place (task queue %s)\n",
 				cfg.TemporalNamespace, cfg.TaskQueue)
