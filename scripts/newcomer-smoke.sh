@@ -10,7 +10,7 @@ Usage: scripts/newcomer-smoke.sh        (also run by: make test, make smoke)
 
 Starts scripts/dev.sh in the background on spare ports against a fresh database, waits for
 /readyz, then with curl: registers a customer, logs in, reads /api/v1/users/me, lists
-/api/v1/products (demo data), pages through /api/v1/categories (the list envelope), fetches
+/api/v1/products (demo data), searches it with a typo, pages through /api/v1/categories (the list envelope), fetches
 /docs/ and /metrics, opens the Temporal UI, and finally
 stops dev.sh with SIGTERM and checks that it shut down cleanly. Everything it started is
 stopped by PID and the database is dropped, whatever happens.
@@ -278,6 +278,12 @@ request GET /api/v1/products
 expect "list products (200, demo data)" 200 \
   "at least one product" '[ "$(json ".items | length" "$body")" -ge 1 ] 2>/dev/null' \
   "products have names and prices in cents" '[ -n "$(json ".items[0].name" "$body")" ] && [ "$(json ".items[0].price_cents" "$body")" -gt 0 ] 2>/dev/null'
+
+request GET "/api/v1/search?q=headphnes"
+expect "search the demo catalog with a typo (200, corrected, facets)" 200 \
+  "did_you_mean corrects headphnes to headphones" '[ "$(json .did_you_mean "$body")" = headphones ]' \
+  "the headphones are found" '[ "$(json .total "$body")" -ge 1 ] 2>/dev/null' \
+  "facets count categories" '[ "$(json ".facets.categories | length" "$body")" -ge 1 ] 2>/dev/null'
 
 # Every list answers {"items": [...], "next_cursor": ...}, next_cursor null on the last page.
 request GET "/api/v1/categories?limit=1"

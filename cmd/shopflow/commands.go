@@ -19,6 +19,7 @@ import (
 	"shopflow/auth"
 	"shopflow/demo"
 	"shopflow/migrations"
+	pgsearch "shopflow/search/postgres"
 	"shopflow/store"
 )
 
@@ -107,6 +108,10 @@ Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 			err = migrations.Apply(ctx, pool, log)
 			if err == nil {
 				_, err = demo.Seed(ctx, pool, log)
+			}
+			if err == nil {
+				// The demo's words join the typo vocabulary now, not at the next hourly refresh.
+				err = (&pgsearch.Catalog{Pool: pool}).RefreshTerms(ctx)
 			}
 			pool.Close()
 			if err != nil {
