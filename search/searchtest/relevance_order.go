@@ -124,38 +124,43 @@ func (r relevance) totalCapped(t *testing.T) {
 // the limit while keeping room for a category.
 func (r relevance) suggest(t *testing.T) {
 	for _, limit := range []int{10, 3} {
-		got, err := r.s.Suggest(context.Background(), "Lap", limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var products []int64
+		got := r.suggestions(t, "Lap", limit)
 		var categories []string
 		for _, sg := range got {
-			if sg.Kind == "product" {
-				products = append(products, sg.ID)
-			} else {
+			if sg.Kind == "category" {
 				categories = append(categories, sg.Text)
 			}
 		}
 		if len(got) != limit || !slices.Contains(categories, "Laptops") {
 			t.Errorf("limit %d: %d suggestions with categories %v, want %d with Laptops", limit, len(got), categories, limit)
 		}
-		want := r.sql.int64s(`SELECT p.id`+from+`WHERE p.status = 'active' AND to_tsvector('simple', p.name) @@ to_tsquery('simple', 'lap:*')
-			ORDER BY `+inStockSQL+` DESC, coalesce(st.units_sold, 0) DESC, p.id LIMIT $1`, len(products))
-		if !slices.Equal(products, want) {
-			t.Errorf("limit %d: products %v, want the in-stock best sellers %v", limit, products, want)
+	}
+	// Broad and narrow prefixes, one word or several; a long list of a narrow one shows the
+	// out-of-stock products go last.
+	for prefix, limit := range map[string]int{"s": 8, "lap": 8, "sony bra": 60, "kestrel hea": 8, "black": 8} {
+		got := r.suggestions(t, prefix, limit)
+		var products []int64
+		for _, sg := range got {
+			if sg.Kind == "product" {
+				products = append(products, sg.ID)
+			}
+		}
+		want := r.sql.int64s(`SELECT p.id`+from+`WHERE p.status = 'active' AND to_tsvector('simple', p.name) @@ to_tsquery('simple', $1)
+			ORDER BY `+inStockSQL+` DESC, coalesce(st.units_sold, 0) DESC, p.id LIMIT $2`, strings.Join(splitWords(prefix), " & ")+":*", limit)
+		if len(products) == 0 || !slices.Equal(products, want[:min(len(want), len(products))]) {
+			t.Errorf("%q: products %v, want the in-stock best sellers %v", prefix, products, want)
 		}
 	}
-	got, err := r.s.Suggest(context.Background(), "sony bra", 5)
+}
+
+func (r relevance) suggestions(t *testing.T, prefix string, limit int) []search.Suggestion {
+	t.Helper()
+	got, err := r.s.Suggest(context.Background(), prefix, limit)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("suggest %q: %v", prefix, err)
 	}
-	for _, sg := range got {
-		if sg.Kind == "product" && !strings.Contains(sg.Text, "Sony Bravia") {
-			t.Errorf("sony bra suggests %q", sg.Text)
-		}
+	if len(got) > limit {
+		t.Errorf("suggest %q: %d suggestions, limit %d", prefix, len(got), limit)
 	}
-	if len(got) == 0 {
-		t.Error("sony bra suggests nothing")
-	}
+	return got
 }
