@@ -72,10 +72,11 @@ func TestEngineEndToEnd(t *testing.T) {
 		if !slices.Equal(res.Facets.Categories, wantCats) {
 			t.Errorf("categories = %v, want %v", res.Facets.Categories, wantCats)
 		}
-		if len(res.Facets.Prices) != len(search.PriceBounds) {
-			t.Fatalf("price buckets = %d, want %d", len(res.Facets.Prices), len(search.PriceBounds))
+		// Only buckets holding matches are listed, as the Postgres backend lists them.
+		if len(res.Facets.Prices) != 2 {
+			t.Fatalf("price buckets = %+v, want the 2 that hold matches", res.Facets.Prices)
 		}
-		if b := res.Facets.Prices[5]; b.From != 25000 || *b.To != 50000 || b.Count != 1 {
+		if b := res.Facets.Prices[0]; b.From != 25000 || *b.To != 50000 || b.Count != 1 {
 			t.Errorf("price bucket 250-500 = %+v, want count 1", b)
 		}
 	})

@@ -67,6 +67,9 @@ func parseFacets(aggs map[string]types.Aggregate, keys []string) search.Facets {
 		f.Categories = append(f.Categories, v)
 	}
 	for _, b := range rangeBuckets(facetValues(aggs, aggPrices)) {
+		if b.DocCount == 0 {
+			continue // as the Postgres backend: only buckets that hold matches
+		}
 		pb := search.PriceBucket{Count: int(b.DocCount)}
 		if b.From != nil {
 			pb.From = int64(*b.From)
