@@ -118,11 +118,17 @@ type ReplayChangesResult struct {
 }
 
 // ReplayChanges writes every product changed since the horizon as it is now, so nothing
-// changed during the load is missing from the new index.
+// changed during the load is missing from the new index. It stops at the newest change queued
+// when it started: under a steady stream of changes it would otherwise never end, and later
+// ones are the next replay's or, once the alias is swapped, the change drain's.
 func (a *Search) ReplayChanges(ctx context.Context, in ReplayChangesInput) (ReplayChangesResult, error) {
 	res := ReplayChangesResult{LastID: in.AfterID}
+	upTo, err := a.Store.LastSearchChange(ctx)
+	if err != nil {
+		return res, err
+	}
 	for {
-		ids, last, n, err := a.Store.SearchChangesSince(ctx, in.Horizon, res.LastID, in.Limit)
+		ids, last, n, err := a.Store.SearchChangesSince(ctx, in.Horizon, res.LastID, upTo, in.Limit)
 		if err != nil {
 			return res, err
 		}

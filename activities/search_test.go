@@ -86,6 +86,7 @@ type fakeIndex struct {
 	live    []string
 	swapped []string
 	dropped []string
+	onLoad  func() // called, unlocked, before each Load
 }
 
 func newFakeIndex() *fakeIndex {
@@ -120,6 +121,9 @@ func (x *fakeIndex) Apply(_ context.Context, docs []search.Document) (search.App
 func (x *fakeIndex) CreateIndex(context.Context) (string, error) { return "products_v7", x.err }
 
 func (x *fakeIndex) Load(_ context.Context, index string, docs []search.Document) (search.ApplyResult, error) {
+	if x.onLoad != nil {
+		x.onLoad()
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.err != nil {
@@ -876,5 +880,32 @@ func TestApplySearchChangesARefusedProductDoesNotHoldUpTheQueue(t *testing.T) {
 	}
 	if !written {
 		t.Fatalf("product %d queued behind the refused one never reached the index: %v", good, idx.applied)
+	}
+}
+
+// A replay stops at the newest change queued when it started: changes keep coming while it
+// writes, and it must end (the next replay, or the drain after the swap, takes them).
+func TestReplayChangesStopsAtTheChangesQueuedWhenItStarted(t *testing.T) {
+	t.Parallel()
+	f := newSearchFixture(t)
+	horizon, err := f.st.SearchHorizon(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.newProduct(t, f.seller, f.category, "Desk lamp", 3)
+	idx := newFakeIndex()
+	price := 1000
+	idx.onLoad = func() { // every write brings a new change, as a busy shop does
+		price++
+		f.exec(t, `UPDATE products SET price_cents = $2 WHERE id = $1`, p, price)
+	}
+	a := &activities.Search{Store: f.st, Catalog: &fakeCatalog{}, Index: idx}
+	var r activities.ReplayChangesResult
+	if err := runActivity(t, newActivityEnv(a), a.ReplayChanges,
+		activities.ReplayChangesInput{Index: "products_v2", Horizon: horizon, Limit: 1}, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Products != 1 || len(idx.loaded["products_v2"]) != 1 {
+		t.Fatalf("replayed %+v in %d writes, want the one change queued before it started", r, len(idx.loaded["products_v2"]))
 	}
 }

@@ -150,11 +150,22 @@ func (s *Store) SearchHorizon(ctx context.Context) (uint64, error) {
 	return xid, nil
 }
 
-// SearchChangesSince returns the products changed by transactions from horizon on, after the
-// change afterID, up to limit changes: what a reindex replays. last is the last change read.
-func (s *Store) SearchChangesSince(ctx context.Context, horizon uint64, afterID int64, limit int) (products []int64, last int64, n int, err error) {
+// LastSearchChange is the id of the newest change queued so far (0 when none is).
+func (s *Store) LastSearchChange(ctx context.Context) (int64, error) {
+	var id int64
+	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM search_changes`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("last search change: %w", classify(err, "search change"))
+	}
+	return id, nil
+}
+
+// SearchChangesSince returns the products changed by transactions from horizon on, with change
+// ids in (afterID, upTo], up to limit changes: what a reindex replays. last is the last change
+// read.
+func (s *Store) SearchChangesSince(ctx context.Context, horizon uint64, afterID, upTo int64, limit int) (products []int64, last int64, n int, err error) {
 	rows, err := s.Pool.Query(ctx, `SELECT id, product_id FROM search_changes
-		WHERE xid >= $1::text::xid8 AND id > $2 AND product_id IS NOT NULL ORDER BY id LIMIT $3`, fmt.Sprint(horizon), afterID, limit)
+		WHERE xid >= $1::text::xid8 AND id > $2 AND id <= $3 AND product_id IS NOT NULL ORDER BY id LIMIT $4`,
+		fmt.Sprint(horizon), afterID, upTo, limit)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("search changes since %d: %w", horizon, classify(err, "search change"))
 	}

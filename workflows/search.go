@@ -85,10 +85,13 @@ func IndexSearch(ctx workflow.Context, in IndexSearchInput) (IndexSearchResult, 
 // Names of the other search jobs.
 const (
 	ReindexSearchWorkflowName      = "ReindexSearch"
-	ReindexSearchWorkflowID        = "search-reindex"
 	RefreshSearchStatsWorkflowName = "RefreshSearchStats"
 	RefreshSearchStatsScheduleID   = "search-stats"
 )
+
+// ReindexSearchWorkflowID is the one reindex of a deployment (its task queue): a second
+// request while one runs joins it.
+func ReindexSearchWorkflowID(taskQueue string) string { return "search-reindex-" + taskQueue }
 
 // RefreshSearchStatsInput configures the hourly refresh of the sort fields.
 type RefreshSearchStatsInput struct {

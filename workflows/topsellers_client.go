@@ -58,7 +58,7 @@ func (j *Jobs) TriggerTopSellers(ctx context.Context) (string, error) {
 // workflow ID and run ID. One reindex runs at a time: the workflow ID is fixed.
 func (j *Jobs) ReindexSearch(ctx context.Context) (workflowID, runID string, err error) {
 	opts := client.StartWorkflowOptions{
-		ID:                       ReindexSearchWorkflowID,
+		ID:                       ReindexSearchWorkflowID(j.TaskQueue),
 		TaskQueue:                j.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,

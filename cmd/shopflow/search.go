@@ -22,7 +22,7 @@ func (c *cli) searchCommand() *cobra.Command {
 	reindex := &cobra.Command{
 		Use:   "reindex",
 		Short: "Rebuild the Elasticsearch index without downtime",
-		Long: `Start the ReindexSearch workflow (ID search-reindex) on Temporal: it builds a new physical
+		Long: `Start the ReindexSearch workflow (ID search-reindex-<task queue>) on Temporal: it builds a new physical
 index with the current mapping from every product, in chunks (progress shows on its LoadIndex
 activity in the Temporal UI, and a crashed worker resumes where it stopped), replays the changes
 made meanwhile, checks the count against the catalog, swaps the alias <prefix>products to it

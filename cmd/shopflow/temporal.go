@@ -8,6 +8,7 @@ import (
 
 	"shopflow/app"
 	"shopflow/worker"
+	"shopflow/workflows"
 )
 
 func (c *cli) temporalCommand() *cobra.Command {
@@ -41,7 +42,7 @@ namespace-admin rights; workers and the API do not. 'shopflow dev' runs it on st
 				return err
 			}
 			if started {
-				fmt.Fprintln(c.stdout, "search: no index behind the alias yet; the first reindex is running (workflow search-reindex)")
+				fmt.Fprintf(c.stdout, "search: no index behind the alias yet; the first reindex is running (workflow %s)\n", workflows.ReindexSearchWorkflowID(cfg.TaskQueue))
 			}
 			fmt.Fprintf(c.stdout, "temporal namespace %s: search attributes and Schedules in place (task queue %s)\n",
 				cfg.TemporalNamespace, cfg.TaskQueue)
