@@ -97,10 +97,10 @@ func TestEngineEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []search.Suggestion{
-			{Kind: "category", ID: 10, Text: "Laptops"},
 			{Kind: "product", ID: 1, Text: "Dell Laptop 13"},
 			{Kind: "product", ID: 2, Text: "HP Laptop 15"},
 			{Kind: "product", ID: 4, Text: "Laptop Sleeve"},
+			{Kind: "category", ID: 10, Text: "Laptops"},
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("Suggest = %v, want %v", got, want)

@@ -71,8 +71,8 @@ func TestRealElasticsearch(t *testing.T) {
 	})
 	t.Run("suggest", func(t *testing.T) {
 		got, err := e.Suggest(ctx, "lap", 4)
-		if err != nil || len(got) == 0 || got[0] != (search.Suggestion{Kind: "category", ID: 10, Text: "Laptops"}) {
-			t.Errorf("Suggest = %v, %v; want the Laptops category first", got, err)
+		if err != nil || len(got) == 0 || got[len(got)-1] != (search.Suggestion{Kind: "category", ID: 10, Text: "Laptops"}) {
+			t.Errorf("Suggest = %v, %v; want products, then the Laptops category", got, err)
 		}
 	})
 	t.Run("stale writes lose", func(t *testing.T) {

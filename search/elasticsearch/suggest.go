@@ -28,9 +28,9 @@ const (
 	aggCategoryID        = "id"
 )
 
-// Suggest completes prefix with at most limit suggestions: categories with a word starting
-// with prefix (at most half of limit, rounded up, as they are few and broad), then products
-// whose name has such a word, best matches first. One request answers both: the products are
+// Suggest completes prefix with at most limit suggestions: products whose name has a word
+// starting with prefix, best matches first, then categories with such a word (see
+// mergeSuggestions). One request answers both: the products are
 // the hits, the categories a global aggregation, so they do not depend on the product query.
 func (e *Engine) Suggest(ctx context.Context, prefix string, limit int) ([]search.Suggestion, error) {
 	prefix = strings.Join(strings.Fields(prefix), " ")
@@ -45,13 +45,24 @@ func (e *Engine) Suggest(ctx context.Context, prefix string, limit int) ([]searc
 		return nil, fmt.Errorf("elasticsearch suggest %q: %w", prefix, err)
 	}
 	categories := categorySuggestions(resp.Aggregations)
-	categories = categories[:min(len(categories), (limit+1)/2)]
 	products, err := productSuggestions(resp.Hits.Hits)
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch suggest %q: %w", prefix, err)
 	}
-	products = products[:min(len(products), limit-len(categories))]
-	return append(categories, products...), nil
+	return mergeSuggestions(products, categories, limit), nil
+}
+
+// mergeSuggestions lists products first, as the Postgres backend does: categories keep up to
+// a third of the places (at least one of two or more), and places one side leaves go to the other.
+func mergeSuggestions(products, categories []search.Suggestion, limit int) []search.Suggestion {
+	catSlots := limit / 3
+	if limit >= 2 {
+		catSlots = max(catSlots, 1)
+	}
+	catSlots = min(catSlots, len(categories))
+	products = products[:min(len(products), limit-catSlots)]
+	categories = categories[:min(len(categories), limit-len(products))]
+	return append(products, categories...)
 }
 
 // suggestRequest finds active products by word prefix on the search_as_you_type subfield
