@@ -104,6 +104,8 @@ type Server struct {
 	// ranks serves top sellers and seller ranks through the in-process cache.
 	ranks       *ranking.Cache
 	rankHeaders *rankHeaders
+	// searchHeaders are the prepared header values of search answers.
+	searchHeaders *searchHeaders
 }
 
 // New builds the Server and its router.
@@ -123,6 +125,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.ranks = ranking.NewCache(d.Config, rdb, db, d.Logger)
 	s.rankHeaders = newRankHeaders()
+	s.searchHeaders = newSearchHeaders(d.Config.SearchCacheTTL)
 	s.rates = &rateLimiter{limiter: s.limiter, prefix: d.Config.RedisPrefix, perMin: map[routeClass]int{
 		classAuth: d.Config.RateLimitAuth, classWrites: d.Config.RateLimitWrites, classReads: d.Config.RateLimitReads}}
 	if d.Redis == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -21,9 +22,18 @@ type Cache struct {
 	ttl    time.Duration
 	redis  *redis.Client // nil: in process only
 	prefix string
-	local  *expirable.LRU[string, []byte]
+	local  *expirable.LRU[string, entry]
 	flight singleflight.Group
-	logger *slog.Logger
+	// refreshing holds the keys being refreshed in the background, so a hot answer starts one
+	// refresh, not one per reader.
+	refreshing sync.Map
+	logger     *slog.Logger
+}
+
+// entry is an answer held in process and when it was stored.
+type entry struct {
+	body []byte
+	at   time.Time
 }
 
 // cacheEntries bounds the answers each process holds (a few KB each).
@@ -41,7 +51,7 @@ func NewCache(ttl time.Duration, rdb *redis.Client, prefix string, logger *slog.
 	if ttl > 0 {
 		// Half the TTL in process, so an answer is never older than the TTL once Redis's own
 		// copy (up to a TTL old) is counted in.
-		c.local = expirable.NewLRU[string, []byte](cacheEntries, nil, ttl/2)
+		c.local = expirable.NewLRU[string, entry](cacheEntries, nil, ttl/2)
 	}
 	return c
 }
@@ -57,37 +67,73 @@ const (
 )
 
 // Get returns the answer cached under key, or computes, stores and returns it. Errors are not
-// cached.
+// cached. A popular answer is refreshed in the background when half its time in process has
+// passed, so its readers never wait for the engine: only a query nobody asked for a while does.
 func (c *Cache) Get(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) ([]byte, CacheHit, error) {
 	if c == nil || c.ttl <= 0 {
 		b, err := compute(ctx)
 		return b, Miss, err
 	}
-	if b, ok := c.local.Get(key); ok {
-		return b, HitProcess, nil
+	if e, ok := c.local.Get(key); ok {
+		if time.Since(e.at) > c.ttl/4 {
+			if _, busy := c.refreshing.LoadOrStore(key, true); !busy {
+				// The refresh outlives this request, but not by more than the engine's own bound.
+				go func() {
+					defer c.refreshing.Delete(key)
+					_, _ = c.fill(context.WithoutCancel(ctx), key, compute) // a failure leaves the next reader to retry
+				}()
+			}
+		}
+		return e.body, HitProcess, nil
 	}
-	type answer struct {
-		body []byte
-		hit  CacheHit
+	a, err := c.fill(ctx, key, compute)
+	return a.body, a.hit, err
+}
+
+// Peek returns the answer this process stored under key within the last quarter of the TTL,
+// if any; it never computes. A caller that finds nothing asks Get.
+func (c *Cache) Peek(key string) ([]byte, bool) {
+	if c == nil || c.local == nil {
+		return nil, false
 	}
+	e, ok := c.local.Get(key)
+	if !ok || time.Since(e.at) > c.ttl/4 {
+		return nil, false
+	}
+	return e.body, true
+}
+
+// Keep stores an answer under key in process only, e.g. under a second key for the same answer.
+func (c *Cache) Keep(key string, body []byte) {
+	if c != nil && c.local != nil {
+		c.local.Add(key, entry{body: body, at: time.Now()})
+	}
+}
+
+type answer struct {
+	body []byte
+	hit  CacheHit
+}
+
+// fill reads key from Redis, or computes it, once however many callers ask at the same time.
+func (c *Cache) fill(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) (answer, error) {
 	v, err, _ := c.flight.Do(key, func() (any, error) {
 		if b := c.fromRedis(ctx, key); b != nil {
-			c.local.Add(key, b)
+			c.Keep(key, b)
 			return answer{b, HitRedis}, nil
 		}
 		b, err := compute(ctx)
 		if err != nil {
 			return nil, err
 		}
-		c.local.Add(key, b)
+		c.Keep(key, b)
 		c.toRedis(ctx, key, b)
 		return answer{b, Miss}, nil
 	})
 	if err != nil {
-		return nil, Miss, err
+		return answer{hit: Miss}, err
 	}
-	a := v.(answer)
-	return a.body, a.hit, nil
+	return v.(answer), nil
 }
 
 // Key hashes the parts of a normalised request into a cache key.

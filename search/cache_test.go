@@ -103,3 +103,42 @@ func TestCacheWorksWithoutRedis(t *testing.T) {
 		}
 	}
 }
+
+// A popular answer is refreshed in the background once a quarter of its TTL has passed: its
+// readers keep getting the held answer at once, and the next one gets the refreshed one.
+func TestCacheRefreshesPopularAnswersAhead(t *testing.T) {
+	c := search.NewCache(400*time.Millisecond, nil, "x:", nil)
+	var n atomic.Int32
+	compute := func(context.Context) ([]byte, error) {
+		return []byte{byte('0' + n.Add(1))}, nil
+	}
+	if b, _, _ := c.Get(t.Context(), "k", compute); string(b) != "1" {
+		t.Fatalf("first answer %q", b)
+	}
+	if b, ok := c.Peek("k"); !ok || string(b) != "1" {
+		t.Fatalf("Peek right after storing: %q, %v", b, ok)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for n.Load() < 2 {
+		// Readers after a quarter of the TTL are answered from memory and start one refresh.
+		b, hit, err := c.Get(t.Context(), "k", compute)
+		if err != nil || hit != search.HitProcess && hit != search.Miss {
+			t.Fatalf("%q %q %v", b, hit, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no background refresh within 5s")
+		}
+		time.Sleep(20 * time.Millisecond) // readers arriving over time is the behaviour under test
+	}
+	for {
+		if b, hit, _ := c.Get(t.Context(), "k", compute); string(b) == "2" && hit == search.HitProcess {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the refreshed answer was not served from memory")
+		}
+	}
+	if got := n.Load(); got > 3 {
+		t.Fatalf("%d computations, want one refresh at a time", got)
+	}
+}
