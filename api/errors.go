@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,12 @@ type ErrorDetail struct {
 // fail writes err as the JSON error response and aborts the handler chain. Internal errors are
 // logged with their cause and shown to the client only as a generic message with the request id.
 func (s *Server) fail(c *gin.Context, err error) {
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The client hung up (a shopper closed the tab): nothing failed, and nobody reads the answer.
+		s.log(c).DebugContext(c.Request.Context(), "client went away", "err", err)
+		c.AbortWithStatus(statusClientClosedRequest)
+		return
+	}
 	err = asUnavailable(err)
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Code == errs.Internal {
@@ -70,6 +77,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: e.Code, Message: e.Message, Details: e.Details}})
 }
+
+// statusClientClosedRequest is what the access log shows for a request whose client hung up
+// before the answer (nginx's 499); no client ever receives it.
+const statusClientClosedRequest = 499
 
 // unavailableRetryAfter is the Retry-After of a 503 that names no delay of its own: about how
 // long a restarting Postgres, Redis or Temporal takes to answer again.

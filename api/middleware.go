@@ -45,6 +45,8 @@ func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 // only at debug level, so the log is not a line per cache hit. Their errors are logged as usual.
 var quietRoutes = map[string]bool{
 	"/api/v1/categories/:id/top-sellers": true,
+	"/api/v1/search":                     true,
+	"/api/v1/search/suggest":             true,
 }
 
 // accessLog writes one structured line per request, and observes the request metrics.
@@ -199,6 +201,8 @@ func mustClaims(c *gin.Context) auth.Claims {
 
 func logLevel(status int) slog.Level {
 	switch {
+	case status == statusClientClosedRequest:
+		return slog.LevelInfo // the client left; nothing to look into
 	case status >= 500:
 		return slog.LevelError
 	case status >= 400:

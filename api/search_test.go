@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -252,5 +253,20 @@ func TestSearchRefusesBadInputWith400(t *testing.T) {
 		if res.Code != http.StatusBadRequest {
 			t.Errorf("suggest %q: status %d, want 400: %s", q, res.Code, res.Body)
 		}
+	}
+}
+
+// A shopper who hangs up mid-search is not a server error: the request ends as 499 (what the
+// access log shows), not as a logged 500.
+func TestSearchAbandonedByTheClientIsNotAnError(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, noSearchCache)
+	newSearchShop(e)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	e.Server.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/search?q=television", nil).WithContext(ctx))
+	if rec.Code != 499 {
+		t.Fatalf("status %d for a request whose client hung up, want 499: %s", rec.Code, rec.Body)
 	}
 }

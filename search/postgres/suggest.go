@@ -74,12 +74,14 @@ func categorySlots(limit int) int {
 //
 // A prefix counts as broad when the walk should find limit hits twice over: when matches are
 // at least 2 * limit / 1,000 of the products. Matches are estimated from search_terms, which
-// counts the active products whose names hold each word: the fewest of any word's. A stale
-// estimate only picks the slower path; both find the same products.
+// counts the active products whose names hold each word, taking the words as independent (the
+// product of their shares): the rarer word's count alone made "white fl" look broad, and the
+// walk then found 1 of 8 before sorting anyway. A wrong estimate only picks the slower path;
+// both find the same products.
 const suggestSQL = `
 	WITH estimate AS (
-		SELECT min(d.docs) * 1000 >= 2 * $3 * (SELECT reltuples FROM pg_class WHERE oid = 'products'::regclass) AS broad
-		FROM (
+		SELECT exp(sum(ln(greatest(d.docs, 0.5) / greatest(n.total, 1)))) * 1000 >= 2 * $3 AS broad
+		FROM (SELECT reltuples AS total FROM pg_class WHERE oid = 'products'::regclass) n, (
 			SELECT (SELECT coalesce(sum(t.docs), 0) FROM search_terms t WHERE t.term = w) AS docs FROM unnest($5::text[]) AS w
 			UNION ALL
 			SELECT coalesce(sum(t.docs), 0) FROM search_terms t WHERE t.term LIKE $6
