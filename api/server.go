@@ -64,6 +64,10 @@ type Deps struct {
 	SearchCache *search.Cache
 	// SearchJobs starts reindexes (workflows.Jobs in production).
 	SearchJobs SearchJobs
+	// FraudReviews decides orders waiting for a fraud review (workflows.Checkouts in production).
+	FraudReviews FraudReviews
+	// Announcer announces new promotions to opted-in customers (workflows.Promotions in production).
+	Announcer PromotionAnnouncer
 }
 
 // ReportJobs runs the daily report job on demand.
@@ -181,6 +185,9 @@ func (s *Server) routes() *gin.Engine {
 	s.catalogRoutes(v1, roles)
 	s.shoppingRoutes(v1, roles)
 	s.operationsRoutes(v1, roles)
+	s.pricingRoutes(v1, roles)
+	s.fraudRoutes(v1, roles)
+	s.marketingRoutes(v1, roles)
 	return r
 }
 

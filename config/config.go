@@ -132,6 +132,7 @@ type Config struct {
 	DigestRankChange int `env:"SHOPFLOW_DIGEST_RANK_CHANGE" envDefault:"10"`
 
 	SearchConfig
+	PricingConfig
 }
 
 // Payment providers.

@@ -28,6 +28,7 @@ func (c Config) Validate() error {
 		c.validateNotifyRates,
 		c.validateDigests,
 		c.validateSearch,
+		c.validatePricing,
 	} {
 		validate(&p)
 	}

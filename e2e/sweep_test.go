@@ -112,8 +112,8 @@ func (e *env) strandedOrder(cust account, product int64, quantity int, card stri
 	var id string
 	err := e.db.QueryRow(context.Background(), `
 		WITH o AS (
-			INSERT INTO orders (customer_id, status, currency, total_cents, payment_method, shipping_address, created_at, updated_at)
-			SELECT $1, 'pending', p.currency, p.price_cents * $3, $4,
+			INSERT INTO orders (customer_id, status, currency, total_cents, subtotal_cents, payment_method, shipping_address, created_at, updated_at)
+			SELECT $1, 'pending', p.currency, p.price_cents * $3, p.price_cents * $3, $4,
 			       '{"name":"Casey Shopper","line1":"1 Main St","city":"Springfield","postal_code":"12345","country":"US"}',
 			       now() - interval '10 minutes', now() - interval '10 minutes'
 			FROM products p WHERE p.id = $2

@@ -50,8 +50,8 @@ func seedDay(t *testing.T) (*pgxpool.Pool, rankingtest.Shop) {
 	}
 	if _, err := pool.Exec(ctx, `
 		WITH u AS (INSERT INTO users (email, password_hash, role) VALUES ('buyer@example.com', 'x', 'customer') RETURNING id),
-		o AS (INSERT INTO orders (customer_id, status, currency, total_cents, created_at)
-		      SELECT id, 'refunded', 'USD', 1000, '2026-11-19 10:00Z' FROM u RETURNING id),
+		o AS (INSERT INTO orders (customer_id, status, currency, total_cents, subtotal_cents, created_at)
+		      SELECT id, 'refunded', 'USD', 1000, 1000, '2026-11-19 10:00Z' FROM u RETURNING id),
 		e AS (INSERT INTO order_events (order_id, status, created_at) SELECT id, 'refunded', '2026-11-20 08:00Z' FROM o RETURNING 1)
 		INSERT INTO sales_facts (source, external_order_id, line_no, ordered_at, product_id, seller_id, category_id, quantity, unit_price_cents, currency)
 		SELECT 'shopflow', o.id::text, 1, '2026-11-19 10:00Z', p.id, p.seller_id, p.category_id, 2, 500, 'USD'

@@ -89,8 +89,8 @@ func (s *Store) CreateOrder(ctx context.Context, no NewOrder) (o Order, replayed
 			return err
 		}
 		err = tx.QueryRow(ctx, `
-			INSERT INTO orders (customer_id, currency, total_cents, payment_method, shipping_address, idempotency_key, request_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			INSERT INTO orders (customer_id, currency, total_cents, subtotal_cents, payment_method, shipping_address, idempotency_key, request_hash)
+			VALUES ($1, $2, $3, $3, $4, $5, $6, $7)
 			ON CONFLICT (customer_id, idempotency_key) DO NOTHING
 			RETURNING id::text`,
 			no.CustomerID, currency, total, no.PaymentMethod, no.ShippingAddress, no.IdempotencyKey, hash).Scan(&orderID)
