@@ -53,6 +53,10 @@ type ReserveResult struct {
 	CancelReason string
 	// Short lists the products that lacked stock (or are no longer for sale) when not reserved.
 	Short []int64
+	// Reason is the cancel reason when not reserved: out_of_stock, or promotion_unavailable
+	// when the order's promotion had no use left. Empty in histories from before it existed,
+	// where it means out_of_stock.
+	Reason string `json:",omitempty"`
 }
 
 // ReserveInventory holds stock for every line of the order, or none.
@@ -61,7 +65,7 @@ func (a *Checkout) ReserveInventory(ctx context.Context, in ReserveInput) (Reser
 	if err != nil {
 		return ReserveResult{}, classify(err)
 	}
-	return ReserveResult{Reserved: r.Reserved, Status: r.Status, CancelReason: r.CancelReason, Short: r.Short}, nil
+	return ReserveResult{Reserved: r.Reserved, Status: r.Status, CancelReason: r.CancelReason, Short: r.Short, Reason: r.Reason}, nil
 }
 
 // ChargeInput names the order to charge; the amount is read from the database, never passed in.

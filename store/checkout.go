@@ -21,6 +21,8 @@ type ReserveResult struct {
 	CancelReason string
 	// Short lists the products that lacked stock (or are no longer for sale) when not reserved.
 	Short []int64
+	// Reason is the cancel reason when not reserved: ReasonOutOfStock or ReasonPromotionUnavailable.
+	Reason string
 }
 
 // errShort aborts a reservation transaction so nothing stays held when one line is short.

@@ -34,6 +34,14 @@ const (
 	ReasonCanceledByOps     = "canceled_by_operator"
 	ReasonReservationExpiry = "reservation_expired"
 	ReasonSystemError       = "system_error"
+	// ReasonPromotionUnavailable: the order's promotion had no use left (or had ended) when
+	// the saga came to claim one; the shopper is not charged a price they were not quoted.
+	ReasonPromotionUnavailable = "promotion_unavailable"
+	// Fraud screening: scored above the reject threshold, rejected by a reviewer, or not
+	// reviewed in time.
+	ReasonFraudSuspected     = "fraud_suspected"
+	ReasonFraudRejected      = "fraud_rejected"
+	ReasonFraudReviewTimeout = "fraud_review_timeout"
 )
 
 // orderTransitions is the one table of legal order status changes.
