@@ -19,6 +19,13 @@ type checkoutRequest struct {
 	Items           []checkoutItem           `json:"items" binding:"omitnil,min=1,max=100,dive"`
 	PaymentMethod   string                   `json:"payment_method" binding:"required,max=255"`
 	ShippingAddress *checkoutShippingAddress `json:"shipping_address" binding:"required"`
+	// ShippingMethod is a method code the destination offers; absent takes the cheapest.
+	ShippingMethod string `json:"shipping_method" binding:"max=60"`
+	// Coupon is a promotion code; absent lets the best automatic promotion apply.
+	Coupon string `json:"coupon" binding:"max=40"`
+	// ExpectedTotalCents is the quoted total the shopper agreed to: a checkout that would now
+	// cost something else is refused (409) instead of charged.
+	ExpectedTotalCents *int64 `json:"expected_total_cents" binding:"omitnil,min=0"`
 }
 
 // checkoutItem is one requested line. The quantity bound repeats store.MaxLineQuantity.
@@ -58,24 +65,15 @@ func (s *Server) checkout(c *gin.Context) {
 		s.fail(c, badParam(idempotencyHeader, "must be 1 to 255 visible ASCII characters"))
 		return
 	}
-	var req checkoutRequest
-	if err := bindJSON(c, &req); err != nil {
-		s.fail(c, clarifyCheckoutError(err))
-		return
-	}
-	req.trim()
-	// Again after trimming, so a name of only spaces is as missing as an absent one.
-	if err := validate(req); err != nil {
-		s.fail(c, clarifyCheckoutError(err))
-		return
-	}
-	if err := req.checkDuplicates(); err != nil {
-		s.fail(c, err)
+	req, ok := s.bindCheckout(c)
+	if !ok {
 		return
 	}
 
 	customerID := mustClaims(c).UserID()
-	order, replayed, err := s.Store.CreateOrder(c, req.newOrder(customerID, key))
+	no := req.newOrder(customerID, key)
+	no.ClientIP = c.ClientIP()
+	order, replayed, err := s.Store.CreateOrder(c, no)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -94,9 +92,49 @@ func (s *Server) checkout(c *gin.Context) {
 	c.JSON(http.StatusAccepted, checkoutResponse{Order: order, StatusURL: statusURL})
 }
 
+// bindCheckout reads and validates a checkout or quote body, answering the error itself.
+func (s *Server) bindCheckout(c *gin.Context) (checkoutRequest, bool) {
+	var req checkoutRequest
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, clarifyCheckoutError(err))
+		return req, false
+	}
+	req.trim()
+	// Again after trimming, so a name of only spaces is as missing as an absent one.
+	if err := validate(req); err != nil {
+		s.fail(c, clarifyCheckoutError(err))
+		return req, false
+	}
+	if err := req.checkDuplicates(); err != nil {
+		s.fail(c, err)
+		return req, false
+	}
+	return req, true
+}
+
+// quote prices what POST /checkout with the same body would charge now, without reserving
+// or writing anything: lines with their discounts and taxes, the shipping options, the
+// promotion applied and the total.
+func (s *Server) quote(c *gin.Context) {
+	req, ok := s.bindCheckout(c)
+	if !ok {
+		return
+	}
+	no := req.newOrder(mustClaims(c).UserID(), "")
+	no.ExpectedTotalCents = nil // a quote is how a shopper learns the total
+	q, err := s.Store.QuoteOrder(c, no)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, q)
+}
+
 // trim removes surrounding spaces from the free-text fields.
 func (r *checkoutRequest) trim() {
 	r.PaymentMethod = strings.TrimSpace(r.PaymentMethod)
+	r.ShippingMethod = strings.TrimSpace(r.ShippingMethod)
+	r.Coupon = strings.TrimSpace(r.Coupon)
 	a := r.ShippingAddress
 	for _, f := range []*string{&a.Name, &a.Line1, &a.Line2, &a.City, &a.Region, &a.PostalCode, &a.Country} {
 		*f = strings.TrimSpace(*f)
@@ -122,6 +160,7 @@ func (r *checkoutRequest) newOrder(customerID, key string) store.NewOrder {
 	no := store.NewOrder{
 		CustomerID: customerID, IdempotencyKey: key, PaymentMethod: r.PaymentMethod,
 		ShippingAddress: store.ShippingAddress(*r.ShippingAddress),
+		ShippingMethod:  r.ShippingMethod, Coupon: r.Coupon, ExpectedTotalCents: r.ExpectedTotalCents,
 	}
 	if r.Items != nil {
 		no.Items = make([]store.OrderItem, len(r.Items))

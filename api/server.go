@@ -244,6 +244,7 @@ func (s *Server) shoppingRoutes(v1 *gin.RouterGroup, r roleChecks) {
 	v1.DELETE("/wishlist/items/:product_id", r.customer, s.deleteWishlistItem)
 
 	v1.POST("/checkout", r.customer, s.checkout)
+	v1.POST("/checkout/quote", r.customer, s.quote)
 	v1.GET("/orders", r.anyone, s.listOrders)
 	v1.GET("/orders/:id", r.anyone, s.getOrder)
 	v1.POST("/orders/:id/cancel", s.requireRole(store.RoleCustomer, store.RoleAdmin), s.cancelOrder)

@@ -90,6 +90,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (_ *App, err err
 		return nil, err
 	}
 	a.Store = store.New(a.Pool)
+	a.Store.PricesIncludeTax = cfg.PricesIncludeTax
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("SHOPFLOW_REDIS_URL: %w", err)

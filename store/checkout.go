@@ -80,6 +80,11 @@ func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time
 		if len(res.Short) > 0 {
 			return errShort
 		}
+		// After the stock, so every reserving transaction locks inventory rows, then the
+		// promotion's: one order of locks, no deadlock.
+		if err := claimPromotion(ctx, tx, orderID); err != nil {
+			return err
+		}
 		for _, l := range lines {
 			if _, err := tx.Exec(ctx, `
 				INSERT INTO reservations (order_id, product_id, quantity, expires_at) VALUES ($1, $2, $3, $4)`,
@@ -91,7 +96,10 @@ func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time
 		return setOrderStatus(ctx, tx, orderID, OrderPending, OrderAwaitingPayment, nil, "stock reserved")
 	})
 	if errors.Is(err, errShort) {
-		return ReserveResult{Reserved: false, Status: OrderPending, Short: res.Short}, nil
+		return ReserveResult{Reserved: false, Status: OrderPending, Short: res.Short, Reason: ReasonOutOfStock}, nil
+	}
+	if errors.Is(err, errNoPromotionUse) {
+		return ReserveResult{Reserved: false, Status: OrderPending, Reason: ReasonPromotionUnavailable}, nil
 	}
 	if err != nil {
 		return ReserveResult{}, fmt.Errorf("reserve order %s: %w", orderID, classify(err, "order"))
@@ -226,6 +234,9 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 				return err
 			}
 		}
+		if err := commitPromotion(ctx, tx, orderID); err != nil {
+			return err
+		}
 		if err := recordOrderSales(ctx, tx, orderID); err != nil {
 			return err
 		}
@@ -273,6 +284,9 @@ func (s *Store) ReleaseOrder(ctx context.Context, orderID, reason string) (Relea
 			return nil
 		}
 		if err := releaseHeld(ctx, tx, `r.order_id = $1`, orderID); err != nil {
+			return err
+		}
+		if err := releasePromotion(ctx, tx, orderID); err != nil {
 			return err
 		}
 		if err := queueOrderNotification(ctx, tx, orderID, "order_canceled"); err != nil {

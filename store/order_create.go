@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -31,6 +32,15 @@ type NewOrder struct {
 	Items           []OrderItem
 	PaymentMethod   string
 	ShippingAddress ShippingAddress
+	// ShippingMethod is the chosen method's code; empty takes the cheapest offered.
+	ShippingMethod string
+	// Coupon is a promotion code; empty lets the best automatic promotion apply.
+	Coupon string
+	// ExpectedTotalCents, when set, is the total the shopper was shown: a checkout priced
+	// differently now (a price or promotion changed since the quote) is refused, not charged.
+	ExpectedTotalCents *int64
+	// ClientIP is where the request came from, for fraud screening.
+	ClientIP string
 }
 
 // RequestHash fingerprints what the request asks for, so a key reused for another request is
@@ -50,7 +60,9 @@ func (no NewOrder) RequestHash() string {
 		Items           []OrderItem     `json:"items"`
 		PaymentMethod   string          `json:"payment_method"`
 		ShippingAddress ShippingAddress `json:"shipping_address"`
-	}{1, source, items, no.PaymentMethod, no.ShippingAddress})
+		ShippingMethod  string          `json:"shipping_method,omitempty"`
+		Coupon          string          `json:"coupon,omitempty"`
+	}{1, source, items, no.PaymentMethod, no.ShippingAddress, no.ShippingMethod, strings.ToUpper(no.Coupon)})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -84,16 +96,20 @@ func (s *Store) CreateOrder(ctx context.Context, no NewOrder) (o Order, replayed
 		if err != nil {
 			return err
 		}
-		currency, total, err := priceOrder(lines)
+		q, err := s.priceOrder(ctx, tx, no, lines)
 		if err != nil {
 			return err
 		}
 		err = tx.QueryRow(ctx, `
-			INSERT INTO orders (customer_id, currency, total_cents, subtotal_cents, payment_method, shipping_address, idempotency_key, request_hash)
-			VALUES ($1, $2, $3, $3, $4, $5, $6, $7)
+			INSERT INTO orders (customer_id, currency, total_cents, subtotal_cents, discount_cents, shipping_cents,
+			                    shipping_discount_cents, tax_cents, prices_include_tax, shipping_method, promotion_id,
+			                    coupon_code, client_ip, payment_method, shipping_address, idempotency_key, request_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''), $11, NULLIF($12, ''), NULLIF($13, '')::inet, $14, $15, $16, $17)
 			ON CONFLICT (customer_id, idempotency_key) DO NOTHING
 			RETURNING id::text`,
-			no.CustomerID, currency, total, no.PaymentMethod, no.ShippingAddress, no.IdempotencyKey, hash).Scan(&orderID)
+			no.CustomerID, q.Currency, q.TotalCents, q.SubtotalCents, q.DiscountCents, q.ShippingCents,
+			q.ShippingDiscountCents, q.TaxCents, q.PricesIncludeTax, q.ShippingMethod, promotionID(q),
+			couponCode(q), no.ClientIP, no.PaymentMethod, no.ShippingAddress, no.IdempotencyKey, hash).Scan(&orderID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// A concurrent request with the same key inserted first and has committed (ON
 			// CONFLICT waited for it); this new statement sees its order.
@@ -107,7 +123,10 @@ func (s *Store) CreateOrder(ctx context.Context, no NewOrder) (o Order, replayed
 		if err != nil {
 			return classifyOwner(err, "order")
 		}
-		if err := insertOrderLines(ctx, tx, orderID, lines); err != nil {
+		if err := insertOrderLines(ctx, tx, orderID, lines, q); err != nil {
+			return err
+		}
+		if err := insertShipments(ctx, tx, orderID, q); err != nil {
 			return err
 		}
 		if err := addOrderEvent(ctx, tx, orderID, OrderPending, "order received"); err != nil {
@@ -152,10 +171,21 @@ func orderByIdempotencyKey(ctx context.Context, tx pgx.Tx, customerID, key, hash
 // pricedLine is an order line with its product's price, seller and status as read at checkout.
 type pricedLine struct {
 	OrderItem
-	SellerID   string
-	PriceCents int64
-	Currency   string
-	Status     string
+	SellerID    string
+	PriceCents  int64
+	Currency    string
+	Status      string
+	Name        string
+	CategoryID  int64
+	WeightGrams int64
+	TaxClass    string
+}
+
+// pricedLineColumns are the product's columns a pricedLine holds (over alias p), in scan order.
+const pricedLineColumns = `p.seller_id::text, p.price_cents, p.currency, p.status, p.name, p.category_id, p.weight_grams, p.tax_class`
+
+func (l *pricedLine) fields() []any {
+	return []any{&l.SellerID, &l.PriceCents, &l.Currency, &l.Status, &l.Name, &l.CategoryID, &l.WeightGrams, &l.TaxClass}
 }
 
 // resolveOrderLines reads the products of the requested items, or the cart's lines, in the
@@ -168,14 +198,14 @@ func resolveOrderLines(ctx context.Context, tx pgx.Tx, no NewOrder, cartID strin
 	for i, it := range no.Items {
 		ids[i] = it.ProductID
 	}
-	rows, err := tx.Query(ctx, `SELECT id, seller_id::text, price_cents, currency, status FROM products WHERE id = ANY($1)`, ids)
+	rows, err := tx.Query(ctx, `SELECT p.id, `+pricedLineColumns+` FROM products p WHERE p.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
 	byID := map[int64]pricedLine{}
 	for rows.Next() {
 		var l pricedLine
-		if err := rows.Scan(&l.ProductID, &l.SellerID, &l.PriceCents, &l.Currency, &l.Status); err != nil {
+		if err := rows.Scan(append([]any{&l.ProductID}, l.fields()...)...); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -204,7 +234,7 @@ func cartOrderLines(ctx context.Context, tx pgx.Tx, cartID string) ([]pricedLine
 	var lines []pricedLine
 	if cartID != "" {
 		rows, err := tx.Query(ctx, `
-			SELECT ci.product_id, ci.quantity, p.seller_id::text, p.price_cents, p.currency, p.status
+			SELECT ci.product_id, ci.quantity, `+pricedLineColumns+`
 			FROM cart_items ci JOIN products p ON p.id = ci.product_id
 			WHERE ci.cart_id = $1 ORDER BY ci.added_at, ci.product_id`, cartID)
 		if err != nil {
@@ -212,7 +242,7 @@ func cartOrderLines(ctx context.Context, tx pgx.Tx, cartID string) ([]pricedLine
 		}
 		lines, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricedLine, error) {
 			var l pricedLine
-			return l, r.Scan(&l.ProductID, &l.Quantity, &l.SellerID, &l.PriceCents, &l.Currency, &l.Status)
+			return l, r.Scan(append([]any{&l.ProductID, &l.Quantity}, l.fields()...)...)
 		})
 		if err != nil {
 			return nil, err
@@ -226,43 +256,4 @@ func cartOrderLines(ctx context.Context, tx pgx.Tx, cartID string) ([]pricedLine
 		return nil, errs.E(errs.Unprocessable, "the cart has %d lines; one order takes at most %d", len(lines), MaxOrderLines)
 	}
 	return lines, nil
-}
-
-// priceOrder checks that every line can be sold in one currency and totals the order.
-func priceOrder(lines []pricedLine) (currency string, totalCents int64, err error) {
-	for _, l := range lines {
-		if l.Status != ProductActive {
-			return "", 0, errs.E(errs.Conflict, "product %d is not for sale", l.ProductID).
-				WithDetails("product_id", l.ProductID).WithDetails("product_status", l.Status)
-		}
-	}
-	currency = lines[0].Currency
-	for _, l := range lines {
-		if l.Currency != currency {
-			return "", 0, errs.E(errs.Unprocessable, "an order is paid in one currency, but product %d is priced in %s and product %d in %s",
-				lines[0].ProductID, currency, l.ProductID, l.Currency).
-				WithDetails("product_id", l.ProductID).WithDetails("currencies", []string{currency, l.Currency})
-		}
-		totalCents += l.PriceCents * int64(l.Quantity)
-	}
-	return currency, totalCents, nil
-}
-
-// insertOrderLines writes the lines numbered from 1, in one statement.
-func insertOrderLines(ctx context.Context, tx pgx.Tx, orderID string, lines []pricedLine) error {
-	n := len(lines)
-	lineNos, products, quantities, prices := make([]int32, n), make([]int64, n), make([]int32, n), make([]int64, n)
-	sellers, currencies := make([]string, n), make([]string, n)
-	for i, l := range lines {
-		lineNos[i], products[i], quantities[i], prices[i] = int32(i+1), l.ProductID, int32(l.Quantity), l.PriceCents
-		sellers[i], currencies[i] = l.SellerID, l.Currency
-	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO order_items (order_id, line_no, product_id, seller_id, name, quantity, unit_price_cents, currency)
-		SELECT $1, l.line_no, l.product_id, l.seller_id, p.name, l.quantity, l.price, l.currency
-		FROM unnest($2::int[], $3::bigint[], $4::uuid[], $5::int[], $6::bigint[], $7::text[])
-		     AS l(line_no, product_id, seller_id, quantity, price, currency)
-		JOIN products p ON p.id = l.product_id`,
-		orderID, lineNos, products, sellers, quantities, prices, currencies)
-	return err
 }

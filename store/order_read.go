@@ -177,6 +177,8 @@ func decodeOrderCursor(cursor, query string) (orderCursor, error) {
 func loadOrders(ctx context.Context, query queryFunc, tail string, args ...any) ([]Order, error) {
 	rows, err := query(ctx, `
 		SELECT o.id::text, o.customer_id::text, o.status, o.cancel_reason, o.currency, o.total_cents,
+		       o.subtotal_cents, o.discount_cents, o.shipping_cents, o.shipping_discount_cents, o.tax_cents,
+		       o.prices_include_tax, o.shipping_method, o.promotion_id, o.coupon_code,
 		       o.payment_method, o.shipping_address, o.created_at, o.updated_at
 		FROM orders o `+tail, args...)
 	if err != nil {
@@ -185,9 +187,11 @@ func loadOrders(ctx context.Context, query queryFunc, tail string, args ...any) 
 	orders, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Order, error) {
 		var o Order
 		err := r.Scan(&o.ID, &o.CustomerID, &o.Status, &o.CancelReason, &o.Currency, &o.TotalCents,
+			&o.SubtotalCents, &o.DiscountCents, &o.ShippingCents, &o.ShippingDiscountCents, &o.TaxCents,
+			&o.PricesIncludeTax, &o.ShippingMethod, &o.PromotionID, &o.CouponCode,
 			&o.PaymentMethod, &o.ShippingAddress, &o.CreatedAt, &o.UpdatedAt)
 		o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
-		o.Lines, o.Timeline = []OrderLine{}, []OrderEvent{}
+		o.Lines, o.Timeline, o.Shipments = []OrderLine{}, []OrderEvent{}, []OrderShipment{}
 		return o, err
 	})
 	if err != nil || len(orders) == 0 {
@@ -200,7 +204,7 @@ func loadOrders(ctx context.Context, query queryFunc, tail string, args ...any) 
 		index[orders[i].ID] = &orders[i]
 	}
 	for _, load := range []func(context.Context, queryFunc, []string, map[string]*Order) error{
-		loadOrderLines, loadOrderTimelines, loadOrderPayments,
+		loadOrderLines, loadOrderTimelines, loadOrderPayments, loadOrderShipments,
 	} {
 		if err := load(ctx, query, ids, index); err != nil {
 			return nil, err
@@ -213,7 +217,7 @@ func loadOrders(ctx context.Context, query queryFunc, tail string, args ...any) 
 func loadOrderLines(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
 	rows, err := query(ctx, `
 		SELECT oi.order_id::text, oi.line_no, oi.product_id, oi.seller_id::text, oi.name, oi.quantity,
-		       oi.unit_price_cents, oi.currency, oi.fulfilment
+		       oi.unit_price_cents, oi.discount_cents, oi.tax_cents, oi.tax_rate_ppm, oi.currency, oi.fulfilment
 		FROM order_items oi
 		WHERE oi.order_id = ANY($1::uuid[]) ORDER BY oi.order_id, oi.line_no`, ids)
 	if err != nil {
@@ -223,7 +227,7 @@ func loadOrderLines(ctx context.Context, query queryFunc, ids []string, index ma
 		var orderID string
 		var l OrderLine
 		if err := r.Scan(&orderID, &l.LineNo, &l.ProductID, &l.SellerID, &l.Name, &l.Quantity,
-			&l.UnitPriceCents, &l.Currency, &l.Fulfilment); err != nil {
+			&l.UnitPriceCents, &l.DiscountCents, &l.TaxCents, &l.TaxRatePPM, &l.Currency, &l.Fulfilment); err != nil {
 			return err
 		}
 		l.LineTotalCents = l.UnitPriceCents * int64(l.Quantity)
@@ -268,6 +272,27 @@ func loadOrderPayments(ctx context.Context, query queryFunc, ids []string, index
 			return err
 		}
 		index[orderID].Payment = &p
+		return nil
+	})
+}
+
+// loadOrderShipments adds the shipments of the orders ids to index.
+func loadOrderShipments(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
+	rows, err := query(ctx, `
+		SELECT order_id::text, seller_id::text, method_code, method_name, weight_grams, shipping_cents,
+		       discount_cents, tax_cents, tax_rate_ppm
+		FROM order_shipments WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seller_id`, ids)
+	if err != nil {
+		return err
+	}
+	return forEachRow(rows, func(r pgx.Rows) error {
+		var orderID string
+		var sh OrderShipment
+		if err := r.Scan(&orderID, &sh.SellerID, &sh.Method, &sh.MethodName, &sh.WeightGrams, &sh.ShippingCents,
+			&sh.DiscountCents, &sh.TaxCents, &sh.TaxRatePPM); err != nil {
+			return err
+		}
+		index[orderID].Shipments = append(index[orderID].Shipments, sh)
 		return nil
 	})
 }

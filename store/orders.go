@@ -26,8 +26,22 @@ type Order struct {
 	Status       string  `json:"status"`
 	CancelReason *string `json:"cancel_reason"`
 	Currency     string  `json:"currency"`
-	// TotalCents is computed by the server from the lines at checkout; never sent by clients.
-	TotalCents      int64           `json:"total_cents"`
+	// TotalCents is computed by the server at checkout (the quote's total, the amount charged);
+	// never sent by clients. It is subtotal - discount + shipping - shipping discount, plus tax
+	// unless prices include it.
+	TotalCents            int64 `json:"total_cents"`
+	SubtotalCents         int64 `json:"subtotal_cents"`
+	DiscountCents         int64 `json:"discount_cents"`
+	ShippingCents         int64 `json:"shipping_cents"`
+	ShippingDiscountCents int64 `json:"shipping_discount_cents"`
+	TaxCents              int64 `json:"tax_cents"`
+	PricesIncludeTax      bool  `json:"prices_include_tax"`
+	// ShippingMethod is the chosen method's code, nil when the shop charges no shipping.
+	ShippingMethod *string `json:"shipping_method"`
+	// PromotionID and CouponCode name the promotion the order got, if any.
+	PromotionID *int64          `json:"promotion_id"`
+	CouponCode  *string         `json:"coupon_code"`
+	Shipments   []OrderShipment `json:"shipments"`
 	PaymentMethod   string          `json:"payment_method"`
 	ShippingAddress ShippingAddress `json:"shipping_address"`
 	// Payment is the order's latest payment, nil before the saga charged.
@@ -61,9 +75,26 @@ type OrderLine struct {
 	Quantity       int    `json:"quantity"`
 	UnitPriceCents int64  `json:"unit_price_cents"`
 	LineTotalCents int64  `json:"line_total_cents"`
-	Currency       string `json:"currency"`
+	// DiscountCents is the line's share of the order's discount; TaxCents its tax at TaxRatePPM
+	// (parts per million), on the line total less the discount.
+	DiscountCents int64  `json:"discount_cents"`
+	TaxCents      int64  `json:"tax_cents"`
+	TaxRatePPM    int64  `json:"tax_rate_ppm"`
+	Currency      string `json:"currency"`
 	// Fulfilment is one of the Fulfilment constants.
 	Fulfilment string `json:"fulfilment"`
+}
+
+// OrderShipment is one seller's goods in the order, with its shipping charge.
+type OrderShipment struct {
+	SellerID      string `json:"seller_id"`
+	Method        string `json:"method"`
+	MethodName    string `json:"method_name"`
+	WeightGrams   int64  `json:"weight_grams"`
+	ShippingCents int64  `json:"shipping_cents"`
+	DiscountCents int64  `json:"discount_cents"`
+	TaxCents      int64  `json:"tax_cents"`
+	TaxRatePPM    int64  `json:"tax_rate_ppm"`
 }
 
 // OrderEvent is one entry of an order's timeline.
@@ -87,13 +118,27 @@ type OrderPayment struct {
 // has no lines at all for a seller with nothing in it.
 func (o Order) ForSeller(sellerID string) Order {
 	v := o
-	v.Lines = []OrderLine{}
-	v.TotalCents = 0
+	v.Lines, v.Shipments = []OrderLine{}, []OrderShipment{}
+	v.SubtotalCents, v.DiscountCents, v.TaxCents, v.ShippingCents, v.ShippingDiscountCents = 0, 0, 0, 0, 0
 	for _, l := range o.Lines {
 		if l.SellerID == sellerID {
 			v.Lines = append(v.Lines, l)
-			v.TotalCents += l.LineTotalCents
+			v.SubtotalCents += l.LineTotalCents
+			v.DiscountCents += l.DiscountCents
+			v.TaxCents += l.TaxCents
 		}
+	}
+	for _, sh := range o.Shipments {
+		if sh.SellerID == sellerID {
+			v.Shipments = append(v.Shipments, sh)
+			v.ShippingCents += sh.ShippingCents
+			v.ShippingDiscountCents += sh.DiscountCents
+			v.TaxCents += sh.TaxCents
+		}
+	}
+	v.TotalCents = v.SubtotalCents - v.DiscountCents + v.ShippingCents - v.ShippingDiscountCents
+	if !v.PricesIncludeTax {
+		v.TotalCents += v.TaxCents
 	}
 	v.Payment = nil
 	v.PaymentMethod = ""

@@ -79,6 +79,15 @@ func recordOrderSales(ctx context.Context, tx pgx.Tx, orderID string) error {
 		       oi.product_id, oi.seller_id, p.category_id, oi.quantity, oi.unit_price_cents, oi.currency
 		FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
 		WHERE o.id = $1`, orderID)
+	if err != nil {
+		return err
+	}
+	// Each line's discount and tax go with its sale, so net figures agree with the charge.
+	_, err = tx.Exec(ctx, `
+		UPDATE sales_facts f SET discount_cents = oi.discount_cents, tax_cents = oi.tax_cents
+		FROM order_items oi
+		WHERE oi.order_id = $1::text::uuid AND (oi.discount_cents > 0 OR oi.tax_cents > 0)
+		  AND f.source = 'shopflow' AND f.external_order_id = $1::text AND f.line_no = oi.line_no`, orderID)
 	return err
 }
 

@@ -14,11 +14,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"shopflow/errs"
+	"shopflow/pricing"
 )
 
 // Store reads and writes Shopflow's data.
 type Store struct {
 	Pool *pgxpool.Pool
+	// PricesIncludeTax says catalog prices have tax in them (SHOPFLOW_PRICES_INCLUDE_TAX).
+	PricesIncludeTax bool
+	// Tax taxes orders; nil uses the shop's own rate table (pricing.Table).
+	Tax pricing.TaxProvider
 }
 
 // New returns a Store over an open pool.

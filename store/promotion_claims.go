@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// errNoPromotionUse aborts a reservation whose promotion has no use left for the order.
+var errNoPromotionUse = errors.New("promotion has no use left")
+
+// claimPromotion takes one use of the order's promotion, if it has one, in the reserving
+// transaction: the conditional UPDATE locks the promotion's row, so concurrent claims queue
+// there and the customer's count below sees every claim committed before this one. The
+// promotions_uses_within_limit CHECK backs the condition. errNoPromotionUse when the promotion
+// ended, was switched off, or has no use left for the whole shop or for this customer.
+func claimPromotion(ctx context.Context, tx pgx.Tx, orderID string) error {
+	var promotionID *int64
+	var customerID string
+	err := tx.QueryRow(ctx, `SELECT promotion_id, customer_id::text FROM orders WHERE id = $1`, orderID).Scan(&promotionID, &customerID)
+	if err != nil || promotionID == nil {
+		return err
+	}
+	var perCustomer *int32
+	err = tx.QueryRow(ctx, `
+		UPDATE promotions SET uses = uses + 1, updated_at = now()
+		WHERE id = $1 AND active AND (usage_limit IS NULL OR uses < usage_limit)
+		  AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
+		RETURNING per_customer_limit`, *promotionID).Scan(&perCustomer)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errNoPromotionUse
+	}
+	if err != nil {
+		return err
+	}
+	if perCustomer != nil {
+		var used int32
+		if err := tx.QueryRow(ctx, `
+			SELECT count(*) FROM promotion_redemptions
+			WHERE promotion_id = $1 AND customer_id = $2 AND status <> 'released'`, *promotionID, customerID).Scan(&used); err != nil {
+			return err
+		}
+		if used >= *perCustomer {
+			return errNoPromotionUse
+		}
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO promotion_redemptions (order_id, promotion_id, customer_id, status) VALUES ($1, $2, $3, 'held')`,
+		orderID, *promotionID, customerID)
+	return err
+}
+
+// commitPromotion marks the order's held use spent, when the order is placed.
+func commitPromotion(ctx context.Context, tx pgx.Tx, orderID string) error {
+	_, err := tx.Exec(ctx, `
+		UPDATE promotion_redemptions SET status = 'committed', updated_at = now()
+		WHERE order_id = $1 AND status = 'held'`, orderID)
+	return err
+}
+
+// releasePromotion gives the order's use back, when the order is canceled.
+func releasePromotion(ctx context.Context, tx pgx.Tx, orderID string) error {
+	_, err := tx.Exec(ctx, `
+		WITH released AS (
+			UPDATE promotion_redemptions SET status = 'released', updated_at = now()
+			WHERE order_id = $1 AND status <> 'released' RETURNING promotion_id)
+		UPDATE promotions p SET uses = p.uses - 1, updated_at = now()
+		FROM released r WHERE p.id = r.promotion_id`, orderID)
+	return err
+}
