@@ -48,6 +48,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (bool, erro
 		if err := insertProducts(ctx, tx, sellerIDs, categoryIDs); err != nil {
 			return err
 		}
+		if err := insertPricing(ctx, tx); err != nil {
+			return err
+		}
 		seeded = true
 		return nil
 	})
