@@ -285,6 +285,13 @@ expect "search the demo catalog with a typo (200, corrected, facets)" 200 \
   "the headphones are found" '[ "$(json .total "$body")" -ge 1 ] 2>/dev/null' \
   "facets count categories" '[ "$(json ".facets.categories | length" "$body")" -ge 1 ] 2>/dev/null'
 
+# The demo shop ships to New York with sales tax, and WELCOME10 takes 10% off.
+request POST /api/v1/checkout/quote "{\"items\":[{\"product_id\":1,\"quantity\":1}],\"payment_method\":\"pm_card_visa\",\"coupon\":\"WELCOME10\",\"shipping_address\":{\"name\":\"New Comer\",\"line1\":\"1 Main St\",\"city\":\"New York\",\"region\":\"NY\",\"postal_code\":\"10001\",\"country\":\"US\"}}" "$token"
+expect "quote an order with a coupon, shipping and tax (200)" 200 \
+  "WELCOME10 is applied" '[ "$(json .promotion.code "$body")" = WELCOME10 ] && [ "$(json .discount_cents "$body")" -gt 0 ] 2>/dev/null' \
+  "New York tax is charged" '[ "$(json .tax_cents "$body")" -gt 0 ] 2>/dev/null' \
+  "shipping options are offered" '[ "$(json ".shipping_options | length" "$body")" -ge 1 ] 2>/dev/null'
+
 # Every list answers {"items": [...], "next_cursor": ...}, next_cursor null on the last page.
 request GET "/api/v1/categories?limit=1"
 cursor=""
