@@ -64,17 +64,19 @@ const dailyQuery = `
 WITH sold AS (
 	SELECT seller_id, product_id, category_id, currency, sum(quantity)::bigint AS units,
 	       count(DISTINCT (source, external_order_id))::bigint AS orders,
-	       sum(quantity::bigint * unit_price_cents)::bigint AS gross
+	       sum(quantity::bigint * unit_price_cents)::bigint AS gross,
+	       sum(discount_cents)::bigint AS discount, sum(tax_cents)::bigint AS tax
 	FROM sales_facts WHERE ordered_at >= $1 AND ordered_at < $2
 	GROUP BY seller_id, product_id, category_id, currency),
 refunded AS (
-	SELECT seller_id, product_id, category_id, currency, sum(quantity::bigint * unit_price_cents)::bigint AS refunds
+	SELECT seller_id, product_id, category_id, currency, sum(quantity::bigint * unit_price_cents - discount_cents)::bigint AS refunds
 	FROM sales_facts
 	WHERE source = 'shopflow' AND external_order_id IN (
 		SELECT order_id::text FROM order_events WHERE status = 'refunded' AND created_at >= $1 AND created_at < $2)
 	GROUP BY seller_id, product_id, category_id, currency)
 SELECT x.seller_id::text, coalesce(s.store_name, ''), x.category_id, coalesce(c.name, ''), x.product_id, coalesce(p.name, ''),
-       coalesce(x.units, 0), coalesce(x.orders, 0), coalesce(x.gross, 0), coalesce(x.refunds, 0), x.currency
+       coalesce(x.units, 0), coalesce(x.orders, 0), coalesce(x.gross, 0), coalesce(x.discount, 0), coalesce(x.refunds, 0),
+       coalesce(x.tax, 0), x.currency
 FROM (SELECT * FROM sold FULL JOIN refunded USING (seller_id, product_id, category_id, currency)) x
 LEFT JOIN sellers s ON s.id = x.seller_id
 LEFT JOIN categories c ON c.id = x.category_id
@@ -156,10 +158,10 @@ func readDay(ctx context.Context, db DB, opts DailyOptions, start, end time.Time
 		n := 0
 		var r Row
 		_, err = pgx.ForEachRow(rows, []any{&r.SellerID, &r.SellerName, &r.CategoryID, &r.CategoryName, &r.ProductID, &r.ProductName,
-			&r.Units, &r.Orders, &r.GrossRevenueCents, &r.RefundsCents, &r.Currency}, func() error {
+			&r.Units, &r.Orders, &r.GrossRevenueCents, &r.DiscountCents, &r.RefundsCents, &r.TaxCents, &r.Currency}, func() error {
 			n++
 			r.Date = opts.Date
-			r.NetRevenueCents = r.GrossRevenueCents - r.RefundsCents
+			r.NetRevenueCents = r.GrossRevenueCents - r.DiscountCents - r.RefundsCents
 			return each(r)
 		})
 		if err != nil {

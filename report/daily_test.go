@@ -58,6 +58,13 @@ func seedDay(t *testing.T) (*pgxpool.Pool, rankingtest.Shop) {
 		FROM o, products p WHERE p.id = $1`, shop.Products[len(shop.Products)-1]); err != nil {
 		t.Fatal(err)
 	}
+	// Lines priced with a promotion and tax, as checkouts record them; the refunded line too.
+	if _, err := pool.Exec(ctx, `
+		UPDATE sales_facts SET discount_cents = (quantity * unit_price_cents) / 10, tax_cents = (quantity * unit_price_cents) / 5
+		WHERE (ordered_at >= '2026-11-20' AND ordered_at < '2026-11-21' AND line_no = 1 AND product_id % 3 = 0)
+		   OR source = 'shopflow'`); err != nil {
+		t.Fatal(err)
+	}
 	return pool, shop
 }
 
@@ -82,7 +89,13 @@ func expectedRows(t *testing.T, pool *pgxpool.Pool) [][]string {
 		       (SELECT coalesce(sum(quantity * unit_price_cents), 0) FROM sales_facts f WHERE f.product_id = k.product_id
 		          AND f.currency = k.currency AND f.seller_id = k.seller_id AND f.category_id = k.category_id
 		          AND f.ordered_at >= '2026-11-20' AND f.ordered_at < '2026-11-21'),
-		       (SELECT coalesce(sum(f.quantity * f.unit_price_cents), 0) FROM sales_facts f JOIN orders o ON o.id::text = f.external_order_id
+		       (SELECT coalesce(sum(discount_cents), 0) FROM sales_facts f WHERE f.product_id = k.product_id
+		          AND f.currency = k.currency AND f.seller_id = k.seller_id AND f.category_id = k.category_id
+		          AND f.ordered_at >= '2026-11-20' AND f.ordered_at < '2026-11-21'),
+		       (SELECT coalesce(sum(tax_cents), 0) FROM sales_facts f WHERE f.product_id = k.product_id
+		          AND f.currency = k.currency AND f.seller_id = k.seller_id AND f.category_id = k.category_id
+		          AND f.ordered_at >= '2026-11-20' AND f.ordered_at < '2026-11-21'),
+		       (SELECT coalesce(sum(f.quantity * f.unit_price_cents - f.discount_cents), 0) FROM sales_facts f JOIN orders o ON o.id::text = f.external_order_id
 		          JOIN order_events e ON e.order_id = o.id AND e.status = 'refunded'
 		          WHERE f.source = 'shopflow' AND f.product_id = k.product_id AND f.currency = k.currency
 		          AND f.seller_id = k.seller_id AND f.category_id = k.category_id
@@ -97,13 +110,13 @@ func expectedRows(t *testing.T, pool *pgxpool.Pool) [][]string {
 	var out [][]string
 	for rows.Next() {
 		var date, cat, prod, sellerID, seller, cur string
-		var catID, prodID, units, orders, gross, refunds int64
-		if err := rows.Scan(&date, &catID, &cat, &prodID, &prod, &sellerID, &seller, &units, &orders, &gross, &refunds, &cur); err != nil {
+		var catID, prodID, units, orders, gross, discount, tax, refunds int64
+		if err := rows.Scan(&date, &catID, &cat, &prodID, &prod, &sellerID, &seller, &units, &orders, &gross, &discount, &tax, &refunds, &cur); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, report.Row{Date: date, CategoryID: catID, CategoryName: cat, ProductID: prodID, ProductName: prod,
-			SellerID: sellerID, SellerName: seller, Units: units, Orders: orders, GrossRevenueCents: gross,
-			RefundsCents: refunds, NetRevenueCents: gross - refunds, Currency: cur}.Record())
+			SellerID: sellerID, SellerName: seller, Units: units, Orders: orders, GrossRevenueCents: gross, DiscountCents: discount,
+			RefundsCents: refunds, NetRevenueCents: gross - discount - refunds, TaxCents: tax, Currency: cur}.Record())
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -167,7 +180,7 @@ func TestDailyReportMatchesIndependentSQL(t *testing.T) {
 	}
 	var refunded bool
 	for _, r := range got {
-		refunded = refunded || r[10] != "0"
+		refunded = refunded || r[11] != "0"
 	}
 	if !refunded {
 		t.Error("no row carries the refund")

@@ -14,7 +14,7 @@ import (
 )
 
 // FormatVersion is the version of the file layout and columns; it changes when a column does.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Row is one line of a daily report: one product's sales in one currency on the day. Money is
 // integer minor units of Currency.
@@ -29,20 +29,23 @@ type Row struct {
 	Units             int64  `parquet:"units"`
 	Orders            int64  `parquet:"orders"`
 	GrossRevenueCents int64  `parquet:"gross_revenue_cents"`
+	DiscountCents     int64  `parquet:"discount_cents"`
 	RefundsCents      int64  `parquet:"refunds_cents"`
 	NetRevenueCents   int64  `parquet:"net_revenue_cents"`
+	TaxCents          int64  `parquet:"tax_cents"`
 	Currency          string `parquet:"currency"`
 }
 
 // Columns are the CSV header, in the order of Row's fields.
 var Columns = []string{"date", "category_id", "category_name", "product_id", "product_name", "seller_id", "seller_name",
-	"units", "orders", "gross_revenue_cents", "refunds_cents", "net_revenue_cents", "currency"}
+	"units", "orders", "gross_revenue_cents", "discount_cents", "refunds_cents", "net_revenue_cents", "tax_cents", "currency"}
 
 // Record is the row as CSV fields.
 func (r Row) Record() []string {
 	return []string{r.Date, strconv.FormatInt(r.CategoryID, 10), r.CategoryName, strconv.FormatInt(r.ProductID, 10), r.ProductName,
 		r.SellerID, r.SellerName, strconv.FormatInt(r.Units, 10), strconv.FormatInt(r.Orders, 10),
-		strconv.FormatInt(r.GrossRevenueCents, 10), strconv.FormatInt(r.RefundsCents, 10), strconv.FormatInt(r.NetRevenueCents, 10), r.Currency}
+		strconv.FormatInt(r.GrossRevenueCents, 10), strconv.FormatInt(r.DiscountCents, 10), strconv.FormatInt(r.RefundsCents, 10),
+		strconv.FormatInt(r.NetRevenueCents, 10), strconv.FormatInt(r.TaxCents, 10), r.Currency}
 }
 
 // Manifest describes one day's published files; it is written last, so a day without one is
