@@ -80,17 +80,17 @@ func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time
 		if len(res.Short) > 0 {
 			return errShort
 		}
-		// After the stock, so every reserving transaction locks inventory rows, then the
-		// promotion's: one order of locks, no deadlock.
-		if err := claimPromotion(ctx, tx, orderID); err != nil {
-			return err
-		}
 		for _, l := range lines {
 			if _, err := tx.Exec(ctx, `
 				INSERT INTO reservations (order_id, product_id, quantity, expires_at) VALUES ($1, $2, $3, $4)`,
 				orderID, l.product, l.qty, expiresAt); err != nil {
 				return err
 			}
+		}
+		// Last, so every reserving transaction locks inventory rows, then the promotion's (one
+		// order of locks, no deadlock), and holds the promotion's row only until it commits.
+		if err := claimPromotion(ctx, tx, orderID); err != nil {
+			return err
 		}
 		res.Reserved, res.Status = true, OrderAwaitingPayment
 		return setOrderStatus(ctx, tx, orderID, OrderPending, OrderAwaitingPayment, nil, "stock reserved")
