@@ -123,6 +123,8 @@ type createProductRequest struct {
 	OnHand            *int           `json:"on_hand" binding:"omitnil,gte=0,lte=1000000000"`
 	LowStockThreshold *int           `json:"low_stock_threshold" binding:"omitnil,gte=0,lte=1000000000"`
 	SellerID          string         `json:"seller_id" binding:"omitempty,uuid"`
+	WeightGrams       *int           `json:"weight_grams" binding:"omitnil,gte=0,lte=1000000"`
+	TaxClass          *string        `json:"tax_class"`
 }
 
 // createProduct lists a new product with its stock. A seller creates for its own store; an admin
@@ -144,9 +146,19 @@ func (s *Server) createProduct(c *gin.Context) {
 		s.fail(c, fieldInvalid("name", "is required"))
 		return
 	}
+	if req.TaxClass != nil && !store.ValidTaxClass(*req.TaxClass) {
+		s.fail(c, fieldInvalid("tax_class", taxClassRule))
+		return
+	}
 	np := store.NewProduct{
 		SellerID: sellerID, CategoryID: req.CategoryID, Name: req.Name, Description: req.Description,
 		PriceCents: *req.PriceCents, Currency: req.Currency, Attributes: req.Attributes, Status: req.Status,
+	}
+	if req.WeightGrams != nil {
+		np.WeightGrams = *req.WeightGrams
+	}
+	if req.TaxClass != nil {
+		np.TaxClass = *req.TaxClass
 	}
 	if req.OnHand != nil {
 		np.OnHand = *req.OnHand
@@ -214,6 +226,8 @@ type updateProductRequest struct {
 	Currency    optional[string]         `json:"currency"`
 	Attributes  optional[map[string]any] `json:"attributes"`
 	Status      optional[string]         `json:"status"`
+	WeightGrams optional[int]            `json:"weight_grams"`
+	TaxClass    optional[string]         `json:"tax_class"`
 }
 
 // productChanges is the validated form of updateProductRequest.
@@ -225,11 +239,13 @@ type productChanges struct {
 	Currency    *string        `json:"currency" binding:"omitnil,iso4217"`
 	Attributes  map[string]any `json:"attributes" binding:"omitnil,max=50,dive,keys,min=1,max=100,endkeys"`
 	Status      *string        `json:"status" binding:"omitnil,oneof=draft active archived"`
+	WeightGrams *int           `json:"weight_grams" binding:"omitnil,gte=0,lte=1000000"`
+	TaxClass    *string        `json:"tax_class"`
 }
 
 func (ch productChanges) empty() bool {
 	return ch.CategoryID == nil && ch.Name == nil && ch.Description == nil && ch.PriceCents == nil &&
-		ch.Currency == nil && ch.Attributes == nil && ch.Status == nil
+		ch.Currency == nil && ch.Attributes == nil && ch.Status == nil && ch.WeightGrams == nil && ch.TaxClass == nil
 }
 
 // updateProduct changes any of a product's fields; only its seller or an admin may.
@@ -246,7 +262,7 @@ func (s *Server) updateProduct(c *gin.Context) {
 	if err := rejectNulls(map[string]bool{
 		"category_id": req.CategoryID.Null, "name": req.Name.Null, "description": req.Description.Null,
 		"price_cents": req.PriceCents.Null, "currency": req.Currency.Null, "attributes": req.Attributes.Null,
-		"status": req.Status.Null,
+		"status": req.Status.Null, "weight_grams": req.WeightGrams.Null, "tax_class": req.TaxClass.Null,
 	}); err != nil {
 		s.fail(c, err)
 		return
@@ -254,6 +270,7 @@ func (s *Server) updateProduct(c *gin.Context) {
 	ch := productChanges{
 		CategoryID: req.CategoryID.Ptr(), Name: req.Name.Ptr(), Description: req.Description.Ptr(),
 		PriceCents: req.PriceCents.Ptr(), Currency: req.Currency.Ptr(), Status: req.Status.Ptr(),
+		WeightGrams: req.WeightGrams.Ptr(), TaxClass: req.TaxClass.Ptr(),
 	}
 	if req.Attributes.Set {
 		ch.Attributes = req.Attributes.Value
@@ -269,6 +286,10 @@ func (s *Server) updateProduct(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if ch.TaxClass != nil && !store.ValidTaxClass(*ch.TaxClass) {
+		s.fail(c, fieldInvalid("tax_class", taxClassRule))
+		return
+	}
 	if ch.empty() {
 		c.JSON(http.StatusOK, p) // nothing to change
 		return
@@ -276,6 +297,7 @@ func (s *Server) updateProduct(c *gin.Context) {
 	updated, err := s.Store.UpdateProduct(c, p.ID, store.ProductUpdate{
 		CategoryID: ch.CategoryID, Name: ch.Name, Description: ch.Description, PriceCents: ch.PriceCents,
 		Currency: ch.Currency, Attributes: ch.Attributes, Status: ch.Status,
+		WeightGrams: ch.WeightGrams, TaxClass: ch.TaxClass,
 	})
 	if err != nil {
 		s.fail(c, err)

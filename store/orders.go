@@ -39,9 +39,9 @@ type Order struct {
 	// ShippingMethod is the chosen method's code, nil when the shop charges no shipping.
 	ShippingMethod *string `json:"shipping_method"`
 	// PromotionID and CouponCode name the promotion the order got, if any.
-	PromotionID *int64          `json:"promotion_id"`
-	CouponCode  *string         `json:"coupon_code"`
-	Shipments   []OrderShipment `json:"shipments"`
+	PromotionID     *int64          `json:"promotion_id"`
+	CouponCode      *string         `json:"coupon_code"`
+	Shipments       []OrderShipment `json:"shipments"`
 	PaymentMethod   string          `json:"payment_method"`
 	ShippingAddress ShippingAddress `json:"shipping_address"`
 	// Payment is the order's latest payment, nil before the saga charged.

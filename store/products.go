@@ -35,6 +35,9 @@ type Product struct {
 	Currency   string
 	Attributes map[string]any
 	Status     string
+	// WeightGrams prices shipping by weight; TaxClass picks the product's tax rate.
+	WeightGrams int
+	TaxClass    string
 	// OnHand, Reserved and LowStockThreshold are the product's inventory row.
 	OnHand            int
 	Reserved          int
@@ -72,22 +75,25 @@ func (p Product) MarshalJSON() ([]byte, error) {
 		Currency    string         `json:"currency"`
 		Attributes  map[string]any `json:"attributes"`
 		Status      string         `json:"status"`
+		WeightGrams int            `json:"weight_grams"`
+		TaxClass    string         `json:"tax_class"`
 		Stock       Stock          `json:"stock"`
 		CreatedAt   time.Time      `json:"created_at"`
 		UpdatedAt   time.Time      `json:"updated_at"`
 	}{p.ID, p.SellerID, p.StoreName, p.CategoryID, p.Name, p.Description, p.PriceCents, p.Currency, attrs,
-		p.Status, Stock{Available: p.Available(), InStock: p.InStock()}, p.CreatedAt, p.UpdatedAt})
+		p.Status, p.WeightGrams, p.TaxClass, Stock{Available: p.Available(), InStock: p.InStock()}, p.CreatedAt, p.UpdatedAt})
 }
 
 const productColumns = `p.id, p.seller_id, s.store_name, p.category_id, p.name, p.description, p.price_cents,
-	p.currency, p.attributes, p.status, i.on_hand, i.reserved, i.low_stock_threshold, p.created_at, p.updated_at`
+	p.currency, p.attributes, p.status, p.weight_grams, p.tax_class, i.on_hand, i.reserved, i.low_stock_threshold,
+	p.created_at, p.updated_at`
 
 const productFrom = ` FROM products p JOIN sellers s ON s.id = p.seller_id JOIN inventory i ON i.product_id = p.id`
 
 func scanProduct(row pgx.Row) (Product, error) {
 	var p Product
 	err := row.Scan(&p.ID, &p.SellerID, &p.StoreName, &p.CategoryID, &p.Name, &p.Description, &p.PriceCents,
-		&p.Currency, &p.Attributes, &p.Status, &p.OnHand, &p.Reserved, &p.LowStockThreshold, &p.CreatedAt, &p.UpdatedAt)
+		&p.Currency, &p.Attributes, &p.Status, &p.WeightGrams, &p.TaxClass, &p.OnHand, &p.Reserved, &p.LowStockThreshold, &p.CreatedAt, &p.UpdatedAt)
 	if p.Attributes == nil {
 		p.Attributes = map[string]any{}
 	}
@@ -118,7 +124,7 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// NewProduct is what CreateProduct needs. Status defaults to active.
+// NewProduct is what CreateProduct needs. Status defaults to active, TaxClass to standard.
 type NewProduct struct {
 	SellerID          string
 	CategoryID        int64
@@ -128,6 +134,8 @@ type NewProduct struct {
 	Currency          string
 	Attributes        map[string]any
 	Status            string
+	WeightGrams       int
+	TaxClass          string
 	OnHand            int
 	LowStockThreshold int
 }
@@ -141,12 +149,17 @@ func (s *Store) CreateProduct(ctx context.Context, np NewProduct) (Product, erro
 	if np.Attributes == nil {
 		np.Attributes = map[string]any{}
 	}
+	if np.TaxClass == "" {
+		np.TaxClass = DefaultTaxClass
+	}
 	var p Product
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO products (seller_id, category_id, name, description, price_cents, currency, attributes, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			np.SellerID, np.CategoryID, np.Name, np.Description, np.PriceCents, np.Currency, np.Attributes, np.Status).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO products (seller_id, category_id, name, description, price_cents, currency, attributes, status,
+				weight_grams, tax_class)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			np.SellerID, np.CategoryID, np.Name, np.Description, np.PriceCents, np.Currency, np.Attributes, np.Status,
+			np.WeightGrams, np.TaxClass).Scan(&id)
 		if err != nil {
 			return productWriteError(err)
 		}
@@ -172,6 +185,8 @@ type ProductUpdate struct {
 	Currency    *string
 	Attributes  map[string]any
 	Status      *string
+	WeightGrams *int
+	TaxClass    *string
 }
 
 // UpdateProduct changes a product and returns it as it now is.
@@ -190,8 +205,11 @@ func (s *Store) UpdateProduct(ctx context.Context, id int64, u ProductUpdate) (P
 				currency = coalesce($6, currency),
 				attributes = coalesce($7::jsonb, attributes),
 				status = coalesce($8, status),
+				weight_grams = coalesce($9, weight_grams),
+				tax_class = coalesce($10, tax_class),
 				updated_at = now()
-			WHERE id = $1`, id, u.CategoryID, u.Name, u.Description, u.PriceCents, u.Currency, attrs, u.Status)
+			WHERE id = $1`, id, u.CategoryID, u.Name, u.Description, u.PriceCents, u.Currency, attrs, u.Status,
+			u.WeightGrams, u.TaxClass)
 		if err != nil {
 			return productWriteError(err)
 		}

@@ -50,13 +50,33 @@ func seedProducts(ctx context.Context, pool *pgxpool.Pool, n int) ([]int64, erro
 		if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO inventory (product_id, on_hand) SELECT unnest($1::bigint[]), 1000000000`, ids)
-		return err
+		if _, err = tx.Exec(ctx, `INSERT INTO inventory (product_id, on_hand) SELECT unnest($1::bigint[]), 1000000000`, ids); err != nil {
+			return err
+		}
+		return seedPricing(ctx, tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seed products: %w", err)
 	}
 	return ids, nil
+}
+
+// seedPricing prices every order fully, as a live shop's are: shipping to the US, sales tax on
+// goods and shipping, and an automatic promotion whose use each order claims.
+func seedPricing(ctx context.Context, tx pgx.Tx) error {
+	for _, sql := range []string{
+		`WITH z AS (INSERT INTO shipping_zones (name) VALUES ('US') RETURNING id),
+		 c AS (INSERT INTO shipping_zone_countries (country, zone_id) SELECT 'US', id FROM z)
+		 INSERT INTO shipping_methods (zone_id, code, name, kind, currency, price_cents)
+		 SELECT id, 'standard', 'Standard', 'flat', 'USD', 499 FROM z`,
+		`INSERT INTO tax_rates (country, tax_class, rate_ppm) VALUES ('US', 'standard', 72500), ('US', 'shipping', 72500)`,
+		`INSERT INTO promotions (name, kind, percent_bp) VALUES ('Bench week', 'percent', 500)`,
+	} {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // registerCustomers registers n customers through the API and logs each in.
