@@ -23,6 +23,9 @@ func listPaths(e *testEnv) []struct{ path, token string } {
 		{"/api/v1/notifications", customer.Token},
 		{"/api/v1/reports", admin.Token},
 		{"/api/v1/sellers/me/reports", seller.Token},
+		{"/api/v1/admin/shipping/zones", admin.Token},
+		{"/api/v1/admin/tax-rates", admin.Token},
+		{"/api/v1/admin/promotions", admin.Token},
 	}
 }
 
