@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"shopflow/errs"
+	"shopflow/fraud"
 	"shopflow/payment"
 	"shopflow/store"
 )
@@ -26,6 +27,8 @@ type Checkout struct {
 	// ReservationGrace is how long held stock outlives the payment timeout before the sweep may
 	// release it, so a slow but live saga is never robbed of its stock.
 	ReservationGrace time.Duration
+	// Fraud screens orders before they are charged (ScreenOrder); nil allows every order.
+	Fraud fraud.Screen
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

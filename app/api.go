@@ -50,13 +50,16 @@ func (a *App) apiDeps() api.Deps {
 	d.Checks = append(d.Checks, api.Check{Name: "temporal", Probe: worker.Healthy(a.Temporal)})
 	// Eager start pays off where this process also runs the worker (shopflow dev); where it
 	// does not, the server starts the saga normally.
-	d.Checkouts = &workflows.Checkouts{Client: a.Temporal, TaskQueue: cfg.TaskQueue, PaymentTimeout: cfg.PaymentTimeout, EagerStart: true}
+	checkouts := &workflows.Checkouts{Client: a.Temporal, TaskQueue: cfg.TaskQueue, PaymentTimeout: cfg.PaymentTimeout,
+		FraudReviewTimeout: cfg.FraudReviewTimeout, EagerStart: true}
+	d.Checkouts, d.FraudReviews = checkouts, checkouts
 	d.Batches = &workflows.Ingests{Client: a.Temporal, TaskQueue: cfg.TaskQueue}
 	jobs := &workflows.Jobs{Client: a.Temporal, TaskQueue: cfg.TaskQueue, Window: cfg.TopSellersWindow, N: cfg.TopSellersN,
 		RankChangeThreshold: cfg.DigestRankChange}
 	d.Jobs, d.SearchJobs = jobs, jobs
 	d.Reports = &workflows.ReportJobs{Client: a.Temporal, TaskQueue: cfg.TaskQueue,
 		DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}
+	d.Announcer = &workflows.Promotions{Client: a.Temporal, TaskQueue: cfg.TaskQueue, BatchSize: cfg.PromotionBatchSize}
 	return d
 }
 

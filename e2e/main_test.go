@@ -246,6 +246,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		"SHOPFLOW_PAYMENT_PROVIDER=sandbox",
 		// Every test's shoppers come from 127.0.0.1; the limits have tests of their own.
 		"SHOPFLOW_RATE_LIMIT_AUTH=0", "SHOPFLOW_RATE_LIMIT_WRITES=0", "SHOPFLOW_RATE_LIMIT_READS=0",
+		// Every test's orders come from one address and one sandbox card, often one customer:
+		// the velocity rules would send them to fraud review. Counted still, never reached.
+		"SHOPFLOW_FRAUD_VELOCITY_LIMIT=1000000",
 		// The default directory is relative to the working directory and shared by every test.
 		"SHOPFLOW_REPORTS_DIR=" + filepath.Join(t.TempDir(), "reports"),
 	})
@@ -329,6 +332,7 @@ func (e *env) workerEnviron() []string {
 		"SHOPFLOW_RESERVATION_SWEEP_INTERVAL=" + e.cfg.ReservationSweepInterval.String(),
 		"SHOPFLOW_LOG_LEVEL=warn",
 		"SHOPFLOW_PAYMENT_PROVIDER=" + e.cfg.PaymentProvider,
+		"SHOPFLOW_FRAUD_VELOCITY_LIMIT=" + fmt.Sprint(e.cfg.FraudVelocityLimit),
 	}
 }
 

@@ -74,7 +74,7 @@ func (s schedule) action(taskQueue string) *client.ScheduleWorkflowAction {
 func schedules(cfg config.Config) []schedule {
 	all := []schedule{
 		{id: workflows.SweepScheduleID, every: cfg.ReservationSweepInterval, workflow: workflows.SweepWorkflowName,
-			args: []any{workflows.SweepInput{PaymentTimeout: cfg.PaymentTimeout}}, timeout: 15 * time.Minute},
+			args: []any{workflows.SweepInput{PaymentTimeout: cfg.PaymentTimeout, FraudReviewTimeout: cfg.FraudReviewTimeout}}, timeout: 15 * time.Minute},
 		// Expired Idempotency-Keys go hourly; a key outlives its TTL by an hour at most.
 		{id: workflows.ExpireIdempotencyKeysScheduleID, every: time.Hour, workflow: workflows.ExpireIdempotencyKeysWorkflowName,
 			args: []any{workflows.ExpireIdempotencyKeysInput{TTL: cfg.IdempotencyTTL}}, timeout: 30 * time.Minute},

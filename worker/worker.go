@@ -13,6 +13,7 @@ import (
 
 	"shopflow/activities"
 	"shopflow/config"
+	"shopflow/fraud"
 	"shopflow/notify"
 	"shopflow/payment"
 	"shopflow/report"
@@ -71,7 +72,8 @@ func options(cfg config.Config) sdkworker.Options {
 // the list the replay tests use too) and one struct per activity group holding its dependencies.
 func register(w sdkworker.Registry, d Deps) {
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Checkout{Store: d.Store, Payments: d.Payments, ReservationGrace: reservationGrace})
+	w.RegisterActivity(&activities.Checkout{Store: d.Store, Payments: d.Payments, ReservationGrace: reservationGrace,
+		Fraud: fraud.FromConfig(d.Config.PricingConfig)})
 	w.RegisterActivity(&activities.Sweep{Store: d.Store, Temporal: d.Client})
 	w.RegisterActivity(&activities.Housekeeping{Store: d.Store})
 	registerIngest(w, d)
@@ -80,6 +82,7 @@ func register(w sdkworker.Registry, d Deps) {
 	registerNotify(w, d)
 	registerDigest(w, d)
 	registerSearch(w, d)
+	registerPromotions(w, d)
 }
 
 // Setup is the deploy step for Temporal (`shopflow temporal setup`): it registers Shopflow's

@@ -16,11 +16,15 @@ import (
 const defaultPaymentTimeout = 5 * time.Minute
 
 // Checkout is the saga that turns a pending order into a placed one, or cancels it leaving no
-// stock held and no money kept: reserve every line, charge, wait for payment action if needed
+// stock held and no money kept: reserve every line, screen the order for fraud (waiting for an
+// admin's review when the screen asks for one), charge, wait for payment action if needed
 // (until the payment timeout, a cancel, or the payment webhook), then confirm or compensate.
 func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	if in.PaymentTimeout <= 0 {
 		in.PaymentTimeout = defaultPaymentTimeout
+	}
+	if in.FraudReviewTimeout <= 0 {
+		in.FraudReviewTimeout = defaultFraudReviewTimeout
 	}
 	s := &checkoutSaga{
 		in:       in,
@@ -28,11 +32,15 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		cancels:  workflow.NewBufferedChannel(ctx, 1),
 		cancelCh: workflow.GetSignalChannel(ctx, SignalCancel),
 		payCh:    workflow.GetSignalChannel(ctx, SignalPaymentResult),
+		reviews:  workflow.NewBufferedChannel(ctx, 1),
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryStep, func() (string, error) { return s.step, nil }); err != nil {
 		return CheckoutResult{}, err
 	}
 	if err := s.handleCancelUpdates(ctx); err != nil {
+		return CheckoutResult{}, err
+	}
+	if err := s.handleReviewUpdates(ctx); err != nil {
 		return CheckoutResult{}, err
 	}
 	s.version = workflow.GetVersion(ctx, cancelUpdateChange, workflow.DefaultVersion, 1)
@@ -54,6 +62,12 @@ type checkoutSaga struct {
 	// cancelCh is the legacy cancel signal, still honoured for sagas started before the update.
 	cancelCh workflow.ReceiveChannel
 	payCh    workflow.ReceiveChannel
+	// review is the admin's fraud decision once one is accepted; reviews hands it to the
+	// waiting saga; reviewed is the decision the saga acted on (store.FraudApproved or
+	// store.FraudRejected).
+	review   *FraudDecision
+	reviews  workflow.Channel
+	reviewed string
 	// ended, result and failure are how the saga ended, for the cancel updates waiting on it.
 	ended   bool
 	result  CheckoutResult
@@ -75,11 +89,20 @@ func (s *checkoutSaga) run(ctx workflow.Context) (CheckoutResult, error) {
 		// its history short. Report the reason the database holds.
 		return s.finish(ctx, CheckoutResult{Status: store.OrderCanceled, CancelReason: reserved.CancelReason})
 	case !reserved.Reserved:
-		return s.compensate(ctx, store.ReasonOutOfStock, nil)
+		reason := reserved.Reason
+		if reason == "" { // histories from before Reason
+			reason = store.ReasonOutOfStock
+		}
+		return s.compensate(ctx, reason, nil)
 	}
 	s.setStatus(ctx, store.OrderAwaitingPayment)
 	if reason, ok := s.cancelRequested(); ok {
 		return s.compensate(ctx, reason, nil)
+	}
+	if workflow.GetVersion(ctx, fraudScreenChange, workflow.DefaultVersion, 1) >= 1 {
+		if goOn, res, err := s.screen(ctx); !goOn {
+			return res, err
+		}
 	}
 
 	s.step = StepCharging

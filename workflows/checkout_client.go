@@ -30,6 +30,8 @@ const (
 // Saga steps reported by QueryStep.
 const (
 	StepReserving       = "reserving"
+	StepScreening       = "screening"
+	StepAwaitingReview  = "awaiting_review"
 	StepCharging        = "charging"
 	StepAwaitingPayment = "awaiting_payment"
 	StepConfirming      = "confirming"
@@ -63,6 +65,9 @@ type CheckoutInput struct {
 	CustomerID string
 	// PaymentTimeout bounds the wait for a payment that needs action (3-D Secure).
 	PaymentTimeout time.Duration
+	// FraudReviewTimeout bounds the wait for an admin's fraud review; the order is canceled
+	// fraud_review_timeout after it. Zero takes the saga's default (24h).
+	FraudReviewTimeout time.Duration `json:",omitempty"`
 }
 
 // CheckoutResult is how the saga ended.
@@ -88,6 +93,8 @@ type Checkouts struct {
 	Client         client.Client
 	TaskQueue      string
 	PaymentTimeout time.Duration
+	// FraudReviewTimeout is how long sagas wait for an admin's fraud review.
+	FraudReviewTimeout time.Duration
 	// EagerStart asks for eager workflow start: when Client also runs a worker for TaskQueue
 	// (shopflow dev), the server hands the saga's first workflow task back in the start
 	// response and that worker runs it at once, skipping a task-queue dispatch and a poll, so
@@ -116,7 +123,7 @@ func (c *Checkouts) Start(ctx context.Context, orderID, customerID string) error
 			SearchOrderID.ValueSet(orderID), SearchCustomerID.ValueSet(customerID), SearchOrderStatus.ValueSet("pending")),
 	}
 	_, err := c.Client.ExecuteWorkflow(ctx, opts, CheckoutWorkflowName,
-		CheckoutInput{OrderID: orderID, CustomerID: customerID, PaymentTimeout: c.PaymentTimeout})
+		CheckoutInput{OrderID: orderID, CustomerID: customerID, PaymentTimeout: c.PaymentTimeout, FraudReviewTimeout: c.FraudReviewTimeout})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil // finished already: the reuse policy refuses a second saga for the order
@@ -245,4 +252,63 @@ func checkoutFailed(err error) bool {
 func isTooLate(err error) bool {
 	var app *temporal.ApplicationError
 	return errors.As(err, &app) && app.Type() == ErrTypeCancelTooLate
+}
+
+// ErrNotInReview means the order's saga is not waiting for a fraud review: it was never sent
+// to one, or the review is over (decided, canceled, timed out).
+var ErrNotInReview = errors.New("the order is not waiting for a fraud review")
+
+// ErrBadReview means the decision is neither ReviewApprove nor ReviewReject.
+var ErrBadReview = errors.New("a review decision is approve or reject")
+
+// reviewUpdateID is the ID of an order's fraud review update: one decision per saga, so a
+// caller that lost its answer asks again and is told the same decision's outcome.
+const reviewUpdateID = "fraud-review"
+
+// ReviewOrder hands an admin's decision to the order's saga waiting for a fraud review and
+// waits until the saga has acted on it: approved (the saga goes on to charge) or rejected (the
+// order canceled, its stock released, nothing charged). ErrNotInReview when the saga is not
+// waiting for one; ErrNoSaga when no saga runs.
+func (c *Checkouts) ReviewOrder(ctx context.Context, orderID string, d FraudDecision) (ReviewOutcome, error) {
+	out, err := c.reviewOnce(ctx, orderID, d)
+	for retry := time.Duration(0); isNotReady(err); {
+		retry = min(2*retry+50*time.Millisecond, 2*time.Second)
+		t := time.NewTimer(retry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ReviewOutcome{}, fmt.Errorf("review order %s: %w (%w)", orderID, ctx.Err(), err)
+		case <-t.C:
+		}
+		out, err = c.reviewOnce(ctx, orderID, d)
+	}
+	var app *temporal.ApplicationError
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.As(err, &app) && app.Type() == ErrTypeNotInReview:
+		return ReviewOutcome{}, ErrNotInReview
+	case errors.As(err, &app) && app.Type() == ErrTypeBadReview:
+		return ReviewOutcome{}, ErrBadReview
+	case isNotFound(err), checkoutFailed(err):
+		return ReviewOutcome{}, ErrNoSaga
+	}
+	return ReviewOutcome{}, fmt.Errorf("review order %s: %w", orderID, err)
+}
+
+// reviewOnce sends the review update and waits for its outcome.
+func (c *Checkouts) reviewOnce(ctx context.Context, orderID string, d FraudDecision) (ReviewOutcome, error) {
+	h, err := c.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   CheckoutWorkflowID(orderID),
+		UpdateID:     reviewUpdateID,
+		UpdateName:   UpdateFraudReview,
+		Args:         []any{d},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return ReviewOutcome{}, err
+	}
+	var out ReviewOutcome
+	err = h.Get(ctx, &out)
+	return out, err
 }

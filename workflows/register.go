@@ -27,6 +27,7 @@ func Register(r Registry) {
 		{IndexSearch, IndexSearchWorkflowName},
 		{ReindexSearch, ReindexSearchWorkflowName},
 		{RefreshSearchStats, RefreshSearchStatsWorkflowName},
+		{AnnouncePromotion, AnnouncePromotionWorkflowName},
 	} {
 		r.RegisterWorkflowWithOptions(w.fn, workflow.RegisterOptions{Name: w.name})
 	}

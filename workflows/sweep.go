@@ -27,6 +27,9 @@ type SweepInput struct {
 	// (SHOPFLOW_PAYMENT_TIMEOUT), as the API gives the sagas it starts; zero takes the saga's
 	// default, as sweeps scheduled before the field existed do.
 	PaymentTimeout time.Duration
+	// FraudReviewTimeout is their fraud review timeout (SHOPFLOW_FRAUD_REVIEW_TIMEOUT); zero
+	// takes the saga's default.
+	FraudReviewTimeout time.Duration `json:",omitempty"`
 }
 
 // SweepResult counts what a sweep did.
@@ -128,7 +131,8 @@ func (s sweepRun) restartStale(ctx workflow.Context, in SweepInput) (int, error)
 				SearchOrderID.ValueSet(o.OrderID), SearchCustomerID.ValueSet(o.CustomerID), SearchOrderStatus.ValueSet(store.OrderPending)),
 		})
 		child := workflow.ExecuteChildWorkflow(cctx, CheckoutWorkflowName,
-			CheckoutInput{OrderID: o.OrderID, CustomerID: o.CustomerID, PaymentTimeout: in.PaymentTimeout})
+			CheckoutInput{OrderID: o.OrderID, CustomerID: o.CustomerID, PaymentTimeout: in.PaymentTimeout,
+				FraudReviewTimeout: in.FraudReviewTimeout})
 		var started workflow.Execution
 		err := child.GetChildWorkflowExecution().Get(ctx, &started)
 		if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
