@@ -66,7 +66,9 @@ func usable(p Promotion, req Request, out *Quote) *errs.Error {
 		return couponError(errs.Unprocessable, "not_started", "is not valid before "+p.StartsAt.UTC().Format(time.RFC3339))
 	case p.EndsAt != nil && !req.Now.Before(*p.EndsAt):
 		return couponError(errs.Unprocessable, "expired", "expired at "+p.EndsAt.UTC().Format(time.RFC3339))
-	case p.Currency != "" && p.Currency != req.Currency && (p.Kind == PromoFixed || p.MinSubtotalCents > 0):
+	case p.Currency != "" && p.Currency != req.Currency:
+		// Any promotion with a currency, not only a fixed one or one with a minimum (which
+		// must have one): a 90%-off coupon set up for USD does not apply to an order in EUR.
 		return couponError(errs.Unprocessable, "currency", "applies to orders in "+p.Currency)
 	case out.SubtotalCents < p.MinSubtotalCents:
 		return couponError(errs.Unprocessable, "minimum", fmt.Sprintf("needs an order of at least %d (minor units of %s)", p.MinSubtotalCents, p.Currency))

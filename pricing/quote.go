@@ -70,7 +70,8 @@ func (q Quoter) ship(ctx context.Context, req Request, out *Quote) error {
 		if req.ShippingMethod != "" {
 			return fieldError(errs.Unprocessable, "shipping_method", "is not offered: the shop has no shipping methods")
 		}
-		return nil // no shipping set up: goods only
+		out.Shipments = []Shipment{} // no shipping set up: goods only, nothing shipped to price
+		return nil
 	}
 	if !zoned || len(methods) == 0 {
 		return fieldError(errs.Unprocessable, "shipping_address.country",
