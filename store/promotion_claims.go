@@ -18,21 +18,22 @@ var errNoPromotionUse = errors.New("promotion has no use left")
 func claimPromotion(ctx context.Context, tx pgx.Tx, orderID string) error {
 	var promotionID *int64
 	var customerID string
-	err := tx.QueryRow(ctx, `SELECT promotion_id, customer_id::text FROM orders WHERE id = $1`, orderID).Scan(&promotionID, &customerID)
+	var claimed bool
+	var perCustomer *int32
+	err := tx.QueryRow(ctx, `
+		WITH o AS (SELECT promotion_id, customer_id FROM orders WHERE id = $1),
+		u AS (
+			UPDATE promotions p SET uses = p.uses + 1, updated_at = now()
+			FROM o WHERE p.id = o.promotion_id AND p.active AND (p.usage_limit IS NULL OR p.uses < p.usage_limit)
+			  AND p.starts_at <= now() AND (p.ends_at IS NULL OR p.ends_at > now())
+			RETURNING p.per_customer_limit)
+		SELECT o.promotion_id, o.customer_id::text, EXISTS (SELECT 1 FROM u), (SELECT per_customer_limit FROM u)
+		FROM o`, orderID).Scan(&promotionID, &customerID, &claimed, &perCustomer)
 	if err != nil || promotionID == nil {
 		return err
 	}
-	var perCustomer *int32
-	err = tx.QueryRow(ctx, `
-		UPDATE promotions SET uses = uses + 1, updated_at = now()
-		WHERE id = $1 AND active AND (usage_limit IS NULL OR uses < usage_limit)
-		  AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
-		RETURNING per_customer_limit`, *promotionID).Scan(&perCustomer)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if !claimed {
 		return errNoPromotionUse
-	}
-	if err != nil {
-		return err
 	}
 	if perCustomer != nil {
 		var used int32

@@ -14,7 +14,8 @@ import (
 // adds them to the hourly rollup.
 
 // saleColumns are the columns a sales source query must yield, in this order.
-const saleColumns = `source, external_order_id, line_no, ordered_at, product_id, seller_id, category_id, quantity, unit_price_cents, currency`
+const saleColumns = `source, external_order_id, line_no, ordered_at, product_id, seller_id, category_id, quantity, unit_price_cents, currency,
+	discount_cents, tax_cents`
 
 // countSales counts the lines yielded by sourceSQL (a SELECT of saleColumns) that were not
 // counted before, and returns how many it counted. Lines repeated within the source count once.
@@ -28,13 +29,13 @@ func countSalesOf(ctx context.Context, tx pgx.Tx, unique bool, sourceSQL string,
 	claim := `SELECT DISTINCT ON (source, external_order_id, line_no) source, external_order_id, line_no, ordered_at
 			FROM src ORDER BY source, external_order_id, line_no`
 	fact := `SELECT DISTINCT ON (s.source, s.external_order_id, s.line_no) s.source, s.external_order_id, s.line_no, s.ordered_at,
-			       s.product_id, s.seller_id, s.category_id, s.quantity, s.unit_price_cents, s.currency
+			       s.product_id, s.seller_id, s.category_id, s.quantity, s.unit_price_cents, s.currency, s.discount_cents, s.tax_cents
 			FROM src s JOIN claimed c USING (source, external_order_id, line_no)
 			ORDER BY s.source, s.external_order_id, s.line_no`
 	if unique {
 		claim = `SELECT source, external_order_id, line_no, ordered_at FROM src`
 		fact = `SELECT s.source, s.external_order_id, s.line_no, s.ordered_at,
-			       s.product_id, s.seller_id, s.category_id, s.quantity, s.unit_price_cents, s.currency
+			       s.product_id, s.seller_id, s.category_id, s.quantity, s.unit_price_cents, s.currency, s.discount_cents, s.tax_cents
 			FROM src s JOIN claimed c USING (source, external_order_id, line_no)`
 	}
 	var counted int64
@@ -76,18 +77,10 @@ const maxCents = "9223372036854775807"
 func recordOrderSales(ctx context.Context, tx pgx.Tx, orderID string) error {
 	_, err := countSales(ctx, tx, `
 		SELECT 'shopflow'::text AS source, o.id::text AS external_order_id, oi.line_no, o.created_at AS ordered_at,
-		       oi.product_id, oi.seller_id, p.category_id, oi.quantity, oi.unit_price_cents, oi.currency
+		       oi.product_id, oi.seller_id, p.category_id, oi.quantity, oi.unit_price_cents, oi.currency,
+		       oi.discount_cents, oi.tax_cents
 		FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
 		WHERE o.id = $1`, orderID)
-	if err != nil {
-		return err
-	}
-	// Each line's discount and tax go with its sale, so net figures agree with the charge.
-	_, err = tx.Exec(ctx, `
-		UPDATE sales_facts f SET discount_cents = oi.discount_cents, tax_cents = oi.tax_cents
-		FROM order_items oi
-		WHERE oi.order_id = $1::text::uuid AND (oi.discount_cents > 0 OR oi.tax_cents > 0)
-		  AND f.source = 'shopflow' AND f.external_order_id = $1::text AND f.line_no = oi.line_no`, orderID)
 	return err
 }
 
@@ -156,7 +149,7 @@ func RecordSalesTx(ctx context.Context, tx pgx.Tx, lines []SaleLine) (int64, err
 	}
 	counted, err := countSalesOf(ctx, tx, uniqueKeys(lines), `
 		SELECT st.source, st.external_order_id, st.line_no, st.ordered_at, st.product_id, p.seller_id, p.category_id,
-		       st.quantity, st.unit_price_cents, st.currency::char(3)
+		       st.quantity, st.unit_price_cents, st.currency::char(3), 0::bigint AS discount_cents, 0::bigint AS tax_cents
 		FROM sale_staging st JOIN products p ON p.id = st.product_id`)
 	if err != nil {
 		return 0, err
