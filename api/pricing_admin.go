@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,22 +17,37 @@ func (s *Server) pricingRoutes(v1 *gin.RouterGroup, r roleChecks) {
 	v1.POST("/admin/shipping/zones", r.admin, s.idempotent, s.createShippingZone)
 	v1.GET("/admin/shipping/zones/:id", r.admin, s.getShippingZone)
 	v1.PATCH("/admin/shipping/zones/:id", r.admin, s.updateShippingZone)
-	v1.DELETE("/admin/shipping/zones/:id", r.admin, s.deleteShippingZone)
+	v1.DELETE("/admin/shipping/zones/:id", r.admin, s.deleteByID(s.Store.DeleteShippingZone)) // with its countries and methods
 	v1.GET("/admin/shipping/zones/:id/methods", r.admin, s.listShippingMethods)
 	v1.POST("/admin/shipping/zones/:id/methods", r.admin, s.idempotent, s.createShippingMethod)
 	v1.PATCH("/admin/shipping/methods/:id", r.admin, s.updateShippingMethod)
-	v1.DELETE("/admin/shipping/methods/:id", r.admin, s.deleteShippingMethod)
+	v1.DELETE("/admin/shipping/methods/:id", r.admin, s.deleteByID(s.Store.DeleteShippingMethod))
 
 	v1.GET("/admin/tax-rates", r.admin, s.listTaxRates)
 	v1.POST("/admin/tax-rates", r.admin, s.idempotent, s.createTaxRate)
 	v1.PATCH("/admin/tax-rates/:id", r.admin, s.updateTaxRate)
-	v1.DELETE("/admin/tax-rates/:id", r.admin, s.deleteTaxRate)
+	v1.DELETE("/admin/tax-rates/:id", r.admin, s.deleteByID(s.Store.DeleteTaxRate))
 
 	v1.GET("/admin/promotions", r.admin, s.listPromotions)
 	v1.POST("/admin/promotions", r.admin, s.idempotent, s.createPromotion)
 	v1.GET("/admin/promotions/:id", r.admin, s.getPromotion)
 	v1.PATCH("/admin/promotions/:id", r.admin, s.updatePromotion)
 	v1.DELETE("/admin/promotions/:id", r.admin, s.deactivatePromotion)
+}
+
+// deleteByID answers a DELETE of the row whose id is the path's: 204, or the error.
+func (s *Server) deleteByID(del func(context.Context, int64) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := pathInt64(c, "id")
+		if err == nil {
+			err = del(c, id)
+		}
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	}
 }
 
 // taxClassRule is what a tax class must look like, as the schema checks it.

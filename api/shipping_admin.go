@@ -145,20 +145,6 @@ func (s *Server) updateShippingZone(c *gin.Context) {
 	c.JSON(http.StatusOK, z)
 }
 
-// deleteShippingZone removes a zone with its countries and methods.
-func (s *Server) deleteShippingZone(c *gin.Context) {
-	id, err := pathInt64(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.Store.DeleteShippingZone(c, id); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
-
 // uniqueCountries fails naming the first country listed twice.
 func uniqueCountries(countries []string) error {
 	if i := firstRepeat(countries); i >= 0 {
@@ -303,20 +289,6 @@ func (s *Server) updateShippingMethod(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, m)
-}
-
-// deleteShippingMethod removes a method.
-func (s *Server) deleteShippingMethod(c *gin.Context) {
-	id, err := pathInt64(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.Store.DeleteShippingMethod(c, id); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }
 
 // checkShippingMethod checks the rules binding tags cannot say: a name that is not blank, a

@@ -155,17 +155,3 @@ func (s *Server) updateTaxRate(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, r)
 }
-
-// deleteTaxRate removes a tax rate.
-func (s *Server) deleteTaxRate(c *gin.Context) {
-	id, err := pathInt64(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.Store.DeleteTaxRate(c, id); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
