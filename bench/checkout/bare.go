@@ -17,13 +17,13 @@ import (
 )
 
 // The baseline is a workflow of the saga's shape with nothing to do: as many local activities as
-// workflows.Checkout runs when an order is placed (ReserveInventory, ChargePayment,
+// workflows.Checkout runs when an order is placed (ReserveInventory, ScreenOrder, ChargePayment,
 // ConfirmOrder), the saga's search attributes and its two OrderStatus upserts, started the way
 // workflows.Checkouts starts sagas. What is left between it and a checkout is Shopflow's own work.
 const (
 	bareName  = "BenchBareCheckout"
 	noopName  = "BenchNoop"
-	sagaSteps = 3
+	sagaSteps = 4
 )
 
 // Bare runs sagaSteps no-op local activities, upserting OrderStatus as the saga does.
