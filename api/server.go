@@ -188,6 +188,9 @@ func (s *Server) routes() *gin.Engine {
 	s.pricingRoutes(v1, roles)
 	s.fraudRoutes(v1, roles)
 	s.marketingRoutes(v1, roles)
+	s.reviewRoutes(v1, roles)
+	s.recommendationRoutes(v1, roles)
+	s.analyticsRoutes(v1, roles)
 	return r
 }
 

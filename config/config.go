@@ -133,6 +133,8 @@ type Config struct {
 
 	SearchConfig
 	PricingConfig
+	ReviewConfig
+	RecommendConfig
 }
 
 // Payment providers.

@@ -29,6 +29,8 @@ func (c Config) Validate() error {
 		c.validateDigests,
 		c.validateSearch,
 		c.validatePricing,
+		c.validateReviews,
+		c.validateRecommend,
 	} {
 		validate(&p)
 	}
