@@ -83,7 +83,8 @@ func (a *Notify) deliver(ctx context.Context, it store.OutboxItem) (string, erro
 	}
 	subject, text := compose(it)
 	targets := map[string]string{store.ChannelInApp: "", store.ChannelEmail: contact.Email}
-	if it.Kind == "low_stock" {
+	// Seller notices follow the seller's channel preferences.
+	if it.Kind == "low_stock" || it.Kind == store.ReviewReceivedKind {
 		targets = map[string]string{}
 		email := contact.Prefs.Email
 		if email == "" {
@@ -131,6 +132,8 @@ func compose(it store.OutboxItem) (subject, text string) {
 	}
 	_ = json.Unmarshal(it.Payload, &p)
 	switch it.Kind {
+	case store.ReviewReceivedKind:
+		return notify.ComposeReviewReceived(it.Payload)
 	case "low_stock":
 		return fmt.Sprintf("Low stock: %s", p.Name), fmt.Sprintf("%s (product %d) has %d left.", p.Name, p.ProductID, p.Available)
 	case "order_placed":

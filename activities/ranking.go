@@ -72,6 +72,10 @@ func (a *TopSellers) PublishTopSellers(ctx context.Context, in PublishInput) (Pu
 	}
 	res := PublishResult{Generation: pub.Generation, Current: pub.Current, GeneratedAt: r.GeneratedAt,
 		Categories: len(r.Categories), Sellers: r.RankedSellers}
+	// Beside the rank-change baselines: the sellers' analytics read their rank history here.
+	if err := ranking.RecordRankHistory(ctx, a.DB, r); err != nil {
+		return res, err
+	}
 	if in.RankChangeThreshold > 0 {
 		// After publishing, so an alert never points at a ranking the API does not serve yet.
 		if res.RankChanges, err = ranking.RecordRankChanges(ctx, a.DB, r, in.RankChangeThreshold); err != nil {

@@ -61,7 +61,8 @@ type userUpdateRequest struct {
 }
 
 // updateUser changes an account's role. A change revokes the account's tokens, and the
-// authenticate middleware reads roles from the database, so it applies from the next request.
+// authenticate middleware reads roles from the database (through a cache this forgets the
+// account in), so it applies from the next request.
 func (s *Server) updateUser(c *gin.Context) {
 	id, ok := s.otherUser(c)
 	if !ok {
@@ -73,6 +74,7 @@ func (s *Server) updateUser(c *gin.Context) {
 		return
 	}
 	u, err := s.Store.SetUserRole(c, id, req.Role)
+	s.principals.forgetUser(id) // even on an error: the change may have been committed
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -93,6 +95,7 @@ func (s *Server) setUserDisabled(c *gin.Context, disabled bool) {
 		return
 	}
 	u, err := s.Store.SetUserDisabled(c, id, disabled)
+	s.principals.forgetUser(id) // even on an error: the change may have been committed
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -133,7 +133,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, errs.E(errs.Unauthorized, "Authorization header must be 'Bearer <token>'"))
 		return
 	}
-	claims, err := s.Tokens.Verify(strings.TrimSpace(token))
+	claims, err := s.verified.verify(strings.TrimSpace(token))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -20,6 +20,7 @@ import (
 	"shopflow/errs"
 	"shopflow/payment"
 	"shopflow/ranking"
+	"shopflow/recommend"
 	"shopflow/report"
 	"shopflow/search"
 	"shopflow/store"
@@ -68,6 +69,8 @@ type Deps struct {
 	FraudReviews FraudReviews
 	// Announcer announces new promotions to opted-in customers (workflows.Promotions in production).
 	Announcer PromotionAnnouncer
+	// Recommendations serves product and customer recommendations; nil answers 503.
+	Recommendations *recommend.Cache
 }
 
 // ReportJobs runs the daily report job on demand.
@@ -110,6 +113,10 @@ type Server struct {
 	rankHeaders *rankHeaders
 	// searchHeaders are the prepared header values of search answers.
 	searchHeaders *searchHeaders
+	// principals caches what the database says about a token's account and session, and
+	// verified the access tokens whose signature was already checked (principals.go).
+	principals *principals
+	verified   *verifiedTokens
 }
 
 // New builds the Server and its router.
@@ -128,6 +135,8 @@ func New(d Deps) (*Server, error) {
 		rdb = d.Redis
 	}
 	s.ranks = ranking.NewCache(d.Config, rdb, db, d.Logger)
+	s.principals = newPrincipals(d.Config.AuthCacheTTL, d.Store.PrincipalOf)
+	s.verified = newVerifiedTokens(d.Tokens)
 	s.rankHeaders = newRankHeaders()
 	s.searchHeaders = newSearchHeaders(d.Config.SearchCacheTTL)
 	s.rates = &rateLimiter{limiter: s.limiter, prefix: d.Config.RedisPrefix, perMin: map[routeClass]int{

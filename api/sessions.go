@@ -75,6 +75,11 @@ func (s *Server) refresh(c *gin.Context) {
 	}
 	refreshExp := time.Now().Add(s.Config.RefreshTokenTTL)
 	r, err := s.Store.RotateRefresh(c, auth.HashRefreshToken(req.RefreshToken), hash, refreshExp)
+	if errs.Is(err, errs.Unauthorized) {
+		// A refusal may have revoked the token's session (reuse), and the store does not say
+		// which session that was: forget them all rather than serve it from the cache.
+		s.principals.forgetAll()
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -99,7 +104,11 @@ func (s *Server) logout(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.Store.EndSessionOf(c, auth.HashRefreshToken(req.RefreshToken)); err != nil {
+	err := s.Store.EndSessionOf(c, auth.HashRefreshToken(req.RefreshToken))
+	// Which session ended is not known here (the store names it by refresh token only), so
+	// every cached session is forgotten; even on an error, as the end may have been committed.
+	s.principals.forgetAll()
+	if err != nil {
 		s.fail(c, fmt.Errorf("log out: %w", err))
 		return
 	}
@@ -138,11 +147,13 @@ func (s *Server) changePassword(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if u, err = s.Store.ChangePassword(c, u.ID, hash); err != nil {
+	changed, err := s.Store.ChangePassword(c, u.ID, hash)
+	s.principals.forgetUser(u.ID)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	pair, err := s.startSession(c, u)
+	pair, err := s.startSession(c, changed)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -151,10 +162,12 @@ func (s *Server) changePassword(c *gin.Context) {
 	c.JSON(http.StatusOK, pair)
 }
 
-// currentClaims checks a verified token against the account as it is now, in one query: the
-// account exists and is enabled, the token's version is the account's (no revocation since it
-// was issued) and its session was not ended. Role and seller come from the database, never
-// from the token, so a role change applies at once.
+// currentClaims checks a verified token against the account as it is now: the account exists
+// and is enabled, the token's version is the account's (no revocation since it was issued) and
+// its session was not ended. Role and seller come from the database, never from the token.
+// The answer is read in one query and cached for SHOPFLOW_AUTH_CACHE_TTL (principals.go):
+// revocations and role changes made through this process apply from the next request, those
+// made elsewhere within the TTL.
 func (s *Server) currentClaims(ctx context.Context, claims auth.Claims) (auth.Claims, error) {
 	if _, err := uuid.Parse(claims.Subject); err != nil {
 		return auth.Claims{}, errs.E(errs.Unauthorized, "invalid token")
@@ -164,7 +177,7 @@ func (s *Server) currentClaims(ctx context.Context, claims auth.Claims) (auth.Cl
 			return auth.Claims{}, errs.E(errs.Unauthorized, "invalid token")
 		}
 	}
-	p, err := s.Store.PrincipalOf(ctx, claims.Subject, claims.Family)
+	p, err := s.principals.of(ctx, claims.Subject, claims.Family)
 	switch {
 	case errs.Is(err, errs.NotFound):
 		return auth.Claims{}, errs.E(errs.Unauthorized, "account no longer exists")

@@ -32,7 +32,7 @@ func (s *Server) topSellers(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	limit, err := topSellersLimit(c)
+	limit, err := fastLimit(c, topSellersDefaultLimit, ranking.MaxServedProducts)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -109,13 +109,13 @@ func (s *Server) runTopSellers(c *gin.Context) {
 	c.JSON(http.StatusAccepted, jobStarted{WorkflowID: id})
 }
 
-// topSellersLimit reads ?limit= (1..100, default 10). The usual forms are parsed without
-// allocating; anything else goes through the strict parser every list uses (unknown and
-// repeated parameters are 400).
-func topSellersLimit(c *gin.Context) (int, error) {
+// fastLimit reads ?limit= (1..max, default def) on the hot read routes. The usual forms are
+// parsed without allocating; anything else goes through the strict parser every list uses
+// (unknown and repeated parameters are 400).
+func fastLimit(c *gin.Context, def, max int) (int, error) {
 	q := c.Request.URL.RawQuery
 	if q == "" {
-		return topSellersDefaultLimit, nil
+		return def, nil
 	}
 	v, ok := strings.CutPrefix(q, "limit=")
 	if !ok || !plainNumber(v) {
@@ -124,12 +124,12 @@ func topSellersLimit(c *gin.Context) (int, error) {
 			return 0, err
 		}
 		if v, ok = vals["limit"]; !ok {
-			return topSellersDefaultLimit, nil
+			return def, nil
 		}
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > ranking.MaxServedProducts {
-		return 0, badParam("limit", "must be an integer from 1 to %d, got %q", ranking.MaxServedProducts, v)
+	if err != nil || n < 1 || n > max {
+		return 0, badParam("limit", "must be an integer from 1 to %d, got %q", max, v)
 	}
 	return n, nil
 }

@@ -39,6 +39,8 @@ func (a *App) apiDeps() api.Deps {
 		ReportFiles: a.ReportFiles,
 		Search:      a.Searcher,
 		SearchCache: search.NewCache(cfg.SearchCacheTTL, a.Redis, cfg.RedisPrefix, a.Log),
+		// Recommendations: lists from Redis, filtered against Postgres (app/recommend.go).
+		Recommendations: a.recommendations(),
 		Checks: []api.Check{
 			{Name: "postgres", Probe: a.Store.Ping},
 			{Name: "redis", Probe: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},

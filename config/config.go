@@ -43,6 +43,10 @@ type Config struct {
 	// RefreshTokenTTL is how long a refresh token may be exchanged for a new pair; each use
 	// rotates it, so this bounds an idle session, not an active one's tokens.
 	RefreshTokenTTL time.Duration `env:"SHOPFLOW_REFRESH_TOKEN_TTL" envDefault:"720h"`
+	// AuthCacheTTL is how long an API process keeps what the database said about a token's
+	// account and session. Revocation through this process applies at once; one made by another
+	// process, or directly in the database, applies here within this TTL. 0 reads on every request.
+	AuthCacheTTL time.Duration `env:"SHOPFLOW_AUTH_CACHE_TTL" envDefault:"1s"`
 
 	// AdminEmail and AdminPassword create the first admin at start-up when both are set.
 	AdminEmail    string `env:"SHOPFLOW_ADMIN_EMAIL"`

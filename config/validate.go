@@ -115,6 +115,10 @@ func (c Config) validateAuth(p *problems) {
 	if c.RefreshTokenTTL < c.AccessTokenTTL || c.RefreshTokenTTL > 365*24*time.Hour {
 		p.add("SHOPFLOW_REFRESH_TOKEN_TTL", "must be between SHOPFLOW_ACCESS_TOKEN_TTL (%s) and 8760h, got %s", c.AccessTokenTTL, c.RefreshTokenTTL)
 	}
+	// Longer would leave a revoked token working on other API processes for too long.
+	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > 10*time.Second {
+		p.add("SHOPFLOW_AUTH_CACHE_TTL", "must be between 0 (no cache) and 10s, got %s", c.AuthCacheTTL)
+	}
 	if c.BcryptCost < 4 || c.BcryptCost > 16 {
 		p.add("SHOPFLOW_BCRYPT_COST", "must be between 4 and 16, got %d", c.BcryptCost)
 	}

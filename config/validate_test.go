@@ -42,6 +42,7 @@ func TestEachValidatorNamesItsVariable(t *testing.T) {
 		{"login period under a second", func(c *Config) { c.LoginLimitPeriod = time.Millisecond }, "SHOPFLOW_LOGIN_LIMIT_PERIOD"},
 		{"trusted proxy not a cidr", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.internal"} }, "SHOPFLOW_TRUSTED_PROXIES"},
 		{"negative auth rate limit", func(c *Config) { c.RateLimitAuth = -1 }, "SHOPFLOW_RATE_LIMIT_AUTH"},
+		{"auth cache over ten seconds", func(c *Config) { c.AuthCacheTTL = time.Minute }, "SHOPFLOW_AUTH_CACHE_TTL"},
 		{"negative writes rate limit", func(c *Config) { c.RateLimitWrites = -1 }, "SHOPFLOW_RATE_LIMIT_WRITES"},
 		{"negative reads rate limit", func(c *Config) { c.RateLimitReads = -5 }, "SHOPFLOW_RATE_LIMIT_READS"},
 		{"stripe without secret key", func(c *Config) { c.PaymentProvider, c.StripeWebhookSecret = ProviderStripe, "whsec_x" }, "SHOPFLOW_STRIPE_SECRET_KEY"},
@@ -73,6 +74,11 @@ func TestEachValidatorNamesItsVariable(t *testing.T) {
 		{"zero elasticsearch timeout", func(c *Config) { c.ElasticsearchTimeout = 0 }, "SHOPFLOW_ELASTICSEARCH_TIMEOUT"},
 		{"search cache over five minutes", func(c *Config) { c.SearchCacheTTL = time.Hour }, "SHOPFLOW_SEARCH_CACHE_TTL"},
 		{"index prefix with capitals", func(c *Config) { c.ElasticsearchIndexPrefix = "Shop-" }, "SHOPFLOW_ELASTICSEARCH_INDEX_PREFIX"},
+		{"recommendation window not whole days", func(c *Config) { c.RecsWindow = 36 * time.Hour }, "SHOPFLOW_RECS_WINDOW"},
+		{"no minimum support", func(c *Config) { c.RecsMinSupport = 0 }, "SHOPFLOW_RECS_MIN_SUPPORT"},
+		{"empty recommendation lists", func(c *Config) { c.RecsN = 0 }, "SHOPFLOW_RECS_N"},
+		{"recommendations every second", func(c *Config) { c.RecsInterval = time.Second }, "SHOPFLOW_RECS_INTERVAL"},
+		{"recommendation cache for an hour", func(c *Config) { c.RecsCacheTTL = time.Hour }, "SHOPFLOW_RECS_CACHE_TTL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,6 +51,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (bool, erro
 		if err := insertPricing(ctx, tx); err != nil {
 			return err
 		}
+		if err := insertReviews(ctx, tx); err != nil {
+			return err
+		}
 		seeded = true
 		return nil
 	})
@@ -58,7 +61,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (bool, erro
 		return false, fmt.Errorf("seed demo data: %w", err)
 	}
 	if seeded {
-		log.Info("demo data seeded", "sellers", len(sellers), "categories", len(categories), "products", len(products))
+		log.Info("demo data seeded", "sellers", len(sellers), "categories", len(categories), "products", len(products), "reviews", len(reviews))
 	} else {
 		log.Debug("demo data not seeded: the catalog already has products")
 	}

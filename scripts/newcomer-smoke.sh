@@ -292,6 +292,24 @@ expect "quote an order with a coupon, shipping and tax (200)" 200 \
   "New York tax is charged" '[ "$(json .tax_cents "$body")" -gt 0 ] 2>/dev/null' \
   "shipping options are offered" '[ "$(json ".shipping_options | length" "$body")" -ge 1 ] 2>/dev/null'
 
+# The demo shoppers reviewed some products: the best rated shows its rating and its reviews.
+request GET "/api/v1/search?sort=rating&limit=1"
+rated=""
+expect "the best rated demo product (200, rated)" 200 \
+  "it has published reviews" 'rated=$(json ".items[0].id" "$body") && [ "$(json ".items[0].rating.count" "$body")" -ge 1 ] 2>/dev/null'
+
+request GET "/api/v1/products/$rated/reviews?sort=most_helpful"
+expect "its reviews (200)" 200 \
+  "at least one published review" '[ "$(json ".items | length" "$body")" -ge 1 ] 2>/dev/null'
+
+request GET "/api/v1/products/$rated/recommendations"
+expect "its recommendations (200)" 200 \
+  "the answer lists recommended products" '[ "$(json ".items | length" "$body")" -ge 0 ] 2>/dev/null'
+
+request GET /api/v1/users/me/recommendations "" "$token"
+expect "the newcomer's recommendations (200)" 200 \
+  "the answer lists recommended products" '[ "$(json ".items | length" "$body")" -ge 0 ] 2>/dev/null'
+
 # Every list answers {"items": [...], "next_cursor": ...}, next_cursor null on the last page.
 request GET "/api/v1/categories?limit=1"
 cursor=""

@@ -42,8 +42,10 @@ type Product struct {
 	OnHand            int
 	Reserved          int
 	LowStockThreshold int
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Rating summarises the product's published reviews.
+	Rating    RatingSummary
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Available is the stock that can still be reserved.
@@ -78,22 +80,29 @@ func (p Product) MarshalJSON() ([]byte, error) {
 		WeightGrams int            `json:"weight_grams"`
 		TaxClass    string         `json:"tax_class"`
 		Stock       Stock          `json:"stock"`
+		Rating      ratingJSON     `json:"rating"`
 		CreatedAt   time.Time      `json:"created_at"`
 		UpdatedAt   time.Time      `json:"updated_at"`
 	}{p.ID, p.SellerID, p.StoreName, p.CategoryID, p.Name, p.Description, p.PriceCents, p.Currency, attrs,
-		p.Status, p.WeightGrams, p.TaxClass, Stock{Available: p.Available(), InStock: p.InStock()}, p.CreatedAt, p.UpdatedAt})
+		p.Status, p.WeightGrams, p.TaxClass, Stock{Available: p.Available(), InStock: p.InStock()}, p.Rating.view(),
+		p.CreatedAt, p.UpdatedAt})
 }
 
 const productColumns = `p.id, p.seller_id, s.store_name, p.category_id, p.name, p.description, p.price_cents,
 	p.currency, p.attributes, p.status, p.weight_grams, p.tax_class, i.on_hand, i.reserved, i.low_stock_threshold,
-	p.created_at, p.updated_at`
+	p.created_at, p.updated_at, ` + ratingColumns
 
-const productFrom = ` FROM products p JOIN sellers s ON s.id = p.seller_id JOIN inventory i ON i.product_id = p.id`
+// productFrom joins what a Product is read from; the rating row is missing for a product
+// nobody has reviewed (or sold, see search/postgres UpdateSales).
+const productFrom = ` FROM products p JOIN sellers s ON s.id = p.seller_id JOIN inventory i ON i.product_id = p.id
+	LEFT JOIN product_search_stats st ON st.product_id = p.id`
 
 func scanProduct(row pgx.Row) (Product, error) {
 	var p Product
 	err := row.Scan(&p.ID, &p.SellerID, &p.StoreName, &p.CategoryID, &p.Name, &p.Description, &p.PriceCents,
-		&p.Currency, &p.Attributes, &p.Status, &p.WeightGrams, &p.TaxClass, &p.OnHand, &p.Reserved, &p.LowStockThreshold, &p.CreatedAt, &p.UpdatedAt)
+		&p.Currency, &p.Attributes, &p.Status, &p.WeightGrams, &p.TaxClass, &p.OnHand, &p.Reserved, &p.LowStockThreshold, &p.CreatedAt, &p.UpdatedAt,
+		&p.Rating.Average, &p.Rating.Count, &p.Rating.Histogram[0], &p.Rating.Histogram[1], &p.Rating.Histogram[2],
+		&p.Rating.Histogram[3], &p.Rating.Histogram[4])
 	if p.Attributes == nil {
 		p.Attributes = map[string]any{}
 	}

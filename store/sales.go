@@ -11,7 +11,8 @@ import (
 // Sales are counted once per order line, whichever path reports them first: our checkout
 // (source "shopflow"), the ingest API, or a batch file. Every path goes through countSales, which
 // in one statement claims the lines' keys in sale_keys, writes the new ones to sales_facts, and
-// adds them to the hourly rollup.
+// adds them to the hourly rollups: sales_hourly (ranking, analytics) and the analytics rollups
+// (analytics_rollup.go).
 
 // saleColumns are the columns a sales source query must yield, in this order.
 const saleColumns = `source, external_order_id, line_no, ordered_at, product_id, seller_id, category_id, quantity, unit_price_cents, currency,
@@ -49,18 +50,28 @@ func countSalesOf(ctx context.Context, tx pgx.Tx, unique bool, sourceSQL string,
 		facts AS (
 			INSERT INTO sales_facts (`+saleColumns+`)
 			`+fact+`
-			RETURNING ordered_at, product_id, currency, category_id, seller_id, quantity, unit_price_cents),
+			RETURNING source, external_order_id, date_trunc('hour', ordered_at) AS hour, product_id, currency, category_id, seller_id,
+			          quantity, unit_price_cents, discount_cents),
+		`+orderKeysSQL+`,
 		rolled AS (
 			-- Rows are upserted in key order so concurrent counts never deadlock on the rollup.
-			INSERT INTO sales_hourly AS h (hour, product_id, currency, category_id, seller_id, units, revenue_cents, lines)
-			SELECT date_trunc('hour', ordered_at), product_id, currency, min(category_id), min(seller_id::text)::uuid,
-			       sum(quantity), least(sum(quantity::numeric * unit_price_cents), `+maxCents+`)::bigint, count(*)
-			FROM facts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+			INSERT INTO sales_hourly AS h (hour, product_id, currency, category_id, seller_id, units, revenue_cents, lines, orders, discount_cents)
+			SELECT f.hour, f.product_id, f.currency, f.category_id, f.seller_id, f.units, f.revenue, f.lines, coalesce(o.n, 0), f.discount
+			FROM (SELECT hour, product_id, currency, min(category_id) AS category_id, min(seller_id::text)::uuid AS seller_id,
+			             sum(quantity) AS units, least(sum(quantity::numeric * unit_price_cents), `+maxCents+`)::bigint AS revenue,
+			             count(*) AS lines, least(sum(discount_cents), `+maxCents+`)::bigint AS discount
+			      FROM facts GROUP BY 1, 2, 3) f
+			LEFT JOIN (SELECT hour, product_id, currency, count(*) AS n FROM product_orders GROUP BY 1, 2, 3) o
+			       USING (hour, product_id, currency)
+			ORDER BY 1, 2, 3
 			ON CONFLICT (hour, product_id, currency) DO UPDATE
 			SET units = h.units + EXCLUDED.units,
 			    revenue_cents = least(h.revenue_cents::numeric + EXCLUDED.revenue_cents, `+maxCents+`)::bigint,
-			    lines = h.lines + EXCLUDED.lines
-			RETURNING 1)
+			    lines = h.lines + EXCLUDED.lines,
+			    orders = h.orders + EXCLUDED.orders,
+			    discount_cents = least(h.discount_cents::numeric + EXCLUDED.discount_cents, `+maxCents+`)::bigint
+			RETURNING 1),
+		`+sellerRollupSQL+`
 		SELECT count(*) FROM facts`, args...).Scan(&counted)
 	if err != nil {
 		return 0, fmt.Errorf("count sales: %w", err)

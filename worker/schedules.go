@@ -81,6 +81,7 @@ func schedules(cfg config.Config) []schedule {
 	}
 	all = append(all, ingestSchedules(cfg)...)
 	all = append(all, rankingSchedules(cfg)...)
+	all = append(all, recommendSchedules(cfg)...)
 	all = append(all, reportSchedules(cfg)...)
 	all = append(all, searchSchedules(cfg)...)
 	return append(all, notifySchedules(cfg)...)

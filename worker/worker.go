@@ -78,6 +78,7 @@ func register(w sdkworker.Registry, d Deps) {
 	w.RegisterActivity(&activities.Housekeeping{Store: d.Store})
 	registerIngest(w, d)
 	registerRanking(w, d)
+	registerRecommendations(w, d)
 	registerReports(w, d)
 	registerNotify(w, d)
 	registerDigest(w, d)

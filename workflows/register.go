@@ -20,6 +20,7 @@ func Register(r Registry) {
 		{IngestBatch, IngestBatchWorkflowName},
 		{IngestInbox, IngestInboxWorkflowName},
 		{TopSellers, TopSellersWorkflowName},
+		{Recommendations, RecommendationsWorkflowName},
 		{DailyReport, DailyReportWorkflowName},
 		{SellerDigest, SellerDigestWorkflowName},
 		{DeliverOutbox, DeliverOutboxWorkflowName},

@@ -25,29 +25,13 @@ func run(ctx context.Context, o options, out, stderr io.Writer) (err error) {
 	}
 	rep := report{Started: time.Now().UTC(), Machine: benchenv.Machine(), Command: benchenv.CommandLine("search"), Options: o}
 	fmt.Fprintf(out, "search bench: %s\n", rep.Machine)
-	db, err := benchenv.CreateDatabase(ctx, o.DatabaseURL, "shopflow_bench_search_")
+	env, err := benchenv.OpenAPIOnly(ctx, "search", o.DatabaseURL, o.RedisURL, stderr, "SHOPFLOW_SEARCH_BACKEND=postgres")
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, db.Drop(context.WithoutCancel(ctx))) }()
-	tmp, err := os.MkdirTemp("", "shopflow-bench-search-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	// No Temporal address is dialed: search, the list and top sellers read Redis and Postgres.
-	cfg, _, err := benchenv.Config(tmp, db.URL, o.RedisURL, "127.0.0.1:7233", "SHOPFLOW_SEARCH_BACKEND=postgres")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		err = errors.Join(err, benchenv.DeleteRedisKeys(context.WithoutCancel(ctx), o.RedisURL, cfg.RedisPrefix))
-	}()
-	a, err := app.Open(ctx, cfg, app.Options{Logger: benchenv.Logger(stderr), NoTemporal: true})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer func() { err = errors.Join(err, env.Close(context.WithoutCancel(ctx))) }()
+	a := env.App
+	cfg, tmp := env.Config, env.Dir
 	w, err := prepareCatalog(ctx, a, o, out)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -23,29 +22,12 @@ import (
 func run(ctx context.Context, o options, out, stderr io.Writer) (err error) {
 	rep := report{Started: time.Now().UTC(), Machine: benchenv.Machine(), Command: benchenv.CommandLine("topsellers"), Options: o}
 	fmt.Fprintf(out, "topsellers bench: %s\n", rep.Machine)
-	db, err := benchenv.CreateDatabase(ctx, o.DatabaseURL, "shopflow_bench_topsellers_")
+	env, err := benchenv.OpenAPIOnly(ctx, "topsellers", o.DatabaseURL, o.RedisURL, stderr)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, db.Drop(context.WithoutCancel(ctx))) }()
-	tmp, err := os.MkdirTemp("", "shopflow-bench-topsellers-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	// No Temporal address is dialed: the endpoint reads Redis and Postgres only.
-	cfg, _, err := benchenv.Config(tmp, db.URL, o.RedisURL, "127.0.0.1:7233")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		err = errors.Join(err, benchenv.DeleteRedisKeys(context.WithoutCancel(ctx), o.RedisURL, cfg.RedisPrefix))
-	}()
-	a, err := app.Open(ctx, cfg, app.Options{Logger: benchenv.Logger(stderr), NoTemporal: true})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer func() { err = errors.Join(err, env.Close(context.WithoutCancel(ctx))) }()
+	a := env.App
 	category, err := seedAndRank(ctx, a, o, out)
 	if err != nil {
 		return err
