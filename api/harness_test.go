@@ -124,7 +124,7 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 		redisURL = "redis://127.0.0.1:6379/0"
 	}
 	cfg, err := config.Load([]string{"SHOPFLOW_JWT_SECRET=test-secret-test-secret-test-secret!", "SHOPFLOW_BCRYPT_COST=4",
-		"SHOPFLOW_DATABASE_URL=" + storetest.NewDatabase(t), "SHOPFLOW_REDIS_URL=" + redisURL,
+		"SHOPFLOW_DATABASE_URL=" + storetest.WithMaxConns(storetest.NewDatabase(t), 8), "SHOPFLOW_REDIS_URL=" + redisURL,
 		"SHOPFLOW_REDIS_PREFIX=test:" + randHex(6) + ":", "SHOPFLOW_DEV_ENDPOINTS=true", "SHOPFLOW_PAYMENT_PROVIDER=sandbox",
 		"SHOPFLOW_REPORTS_DIR=" + t.TempDir(),
 		// Tests register and call far faster than any client may; the limit's own tests turn it on.

@@ -191,7 +191,7 @@ func TestIngestOrdersConcurrentIdenticalRequests(t *testing.T) {
 func (f *ingestFixture) holdSaleKeyInserts() (release func()) {
 	f.t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, f.Store.Pool.Config().ConnString())
+	conn, err := pgx.ConnectConfig(ctx, f.Store.Pool.Config().ConnConfig.Copy())
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func (f *ingestFixture) waitForSaleKeyWaiters(n int) {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, f.Store.Pool.Config().ConnString())
+	conn, err := pgx.ConnectConfig(ctx, f.Store.Pool.Config().ConnConfig.Copy())
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -226,7 +226,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&settings)
 	}
-	dbURL := storetest.NewDatabase(t)
+	dbURL := storetest.WithMaxConns(storetest.NewDatabase(t), 10)
 	redisURL := os.Getenv("SHOPFLOW_TEST_REDIS_URL")
 	if redisURL == "" {
 		redisURL = "redis://127.0.0.1:6379/0"

@@ -279,6 +279,14 @@ func ensureDatabase(ctx context.Context, databaseURL string) error {
 	}
 	maint := *u
 	maint.Path = "/postgres"
+	// pool_* settings are the pool's (pgxpool), which a single connection refuses.
+	q := maint.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	maint.RawQuery = q.Encode()
 	conn, err := pgx.Connect(ctx, maint.String())
 	if err != nil {
 		return fmt.Errorf("connect to postgres to create database %s: %w", name, err)
