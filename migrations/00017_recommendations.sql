@@ -63,7 +63,11 @@ CREATE TABLE recs_pairs (
     PRIMARY KEY (product_a, product_b),
     CHECK (product_a < product_b)
 );
-CREATE INDEX recs_pairs_b_idx ON recs_pairs (product_b);
+-- A list reads the pairs of its product that reach the minimum support. Most pairs are seen in
+-- an order or two: these indexes find the supported ones without reading the rest, so a list
+-- costs what it holds, not everything its product was ever bought with.
+CREATE INDEX recs_pairs_a_support_idx ON recs_pairs (product_a, orders);
+CREATE INDEX recs_pairs_b_support_idx ON recs_pairs (product_b, orders);
 
 -- Products whose list must be recomputed and republished. seq tells a publisher whether the
 -- product was marked again after it read it (then the mark stays for the next chunk or run).

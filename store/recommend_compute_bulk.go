@@ -169,7 +169,8 @@ func rebuildRecsPairs(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, `
 		TRUNCATE recs_pairs;
 		ALTER TABLE recs_pairs DROP CONSTRAINT recs_pairs_pkey;
-		DROP INDEX recs_pairs_b_idx`); err != nil {
+		DROP INDEX recs_pairs_a_support_idx;
+		DROP INDEX recs_pairs_b_support_idx`); err != nil {
 		return fmt.Errorf("drop pair indexes: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `
@@ -180,7 +181,8 @@ func rebuildRecsPairs(ctx context.Context, tx pgx.Tx) error {
 	}
 	if _, err := tx.Exec(ctx, `
 		ALTER TABLE recs_pairs ADD PRIMARY KEY (product_a, product_b);
-		CREATE INDEX recs_pairs_b_idx ON recs_pairs (product_b)`); err != nil {
+		CREATE INDEX recs_pairs_a_support_idx ON recs_pairs (product_a, orders);
+		CREATE INDEX recs_pairs_b_support_idx ON recs_pairs (product_b, orders)`); err != nil {
 		return fmt.Errorf("index pairs: %w", err)
 	}
 	return nil
