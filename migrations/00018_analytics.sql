@@ -10,30 +10,22 @@ ALTER TABLE sales_hourly
     ADD COLUMN discount_cents bigint NOT NULL DEFAULT 0 CHECK (discount_cents >= 0);
 
 -- Distinct orders cannot be summed from lines: an order may carry several lines of one product
--- or one seller, and its lines may be counted by different calls. Each key below is claimed
--- once (ON CONFLICT DO NOTHING), so a rollup's order count grows only by keys new to it, exactly,
--- even when two transactions count lines of one order at the same time.
-CREATE TABLE sale_order_products (
-    source            text NOT NULL,
-    external_order_id text NOT NULL,
-    product_id        bigint NOT NULL,
-    currency          char(3) NOT NULL,
-    hour              timestamptz NOT NULL,
-    PRIMARY KEY (source, external_order_id, product_id, currency, hour)
-);
-CREATE TABLE sale_order_sellers (
-    source            text NOT NULL,
-    external_order_id text NOT NULL,
-    seller_id         uuid NOT NULL,
-    currency          char(3) NOT NULL,
-    hour              timestamptz NOT NULL,
-    PRIMARY KEY (source, external_order_id, seller_id, currency, hour)
-);
+-- or one seller, and its lines may be counted by different calls. Each order's row per hour and
+-- currency holds the sellers and products already counted for it; counting more of its lines
+-- upserts the row, which locks it, so two transactions counting lines of one order at once take
+-- turns and each adds to the rollups only the sellers and products new to the order (new_sellers,
+-- new_products: what the last count added, returned to its statement; fresh: the order itself
+-- was new). One row per order keeps the checkout and ingest to one more write per order.
 CREATE TABLE sale_order_hours (
     source            text NOT NULL,
     external_order_id text NOT NULL,
     currency          char(3) NOT NULL,
     hour              timestamptz NOT NULL,
+    sellers           uuid[] NOT NULL,
+    products          bigint[] NOT NULL,
+    new_sellers       uuid[] NOT NULL,
+    new_products      bigint[] NOT NULL,
+    fresh             boolean NOT NULL,
     PRIMARY KEY (source, external_order_id, currency, hour)
 );
 
@@ -79,12 +71,10 @@ FROM (SELECT date_trunc('hour', ordered_at) AS hour, product_id, currency,
       FROM sales_facts GROUP BY 1, 2, 3) x
 WHERE h.hour = x.hour AND h.product_id = x.product_id AND h.currency = x.currency;
 
-INSERT INTO sale_order_products
-SELECT DISTINCT source, external_order_id, product_id, currency, date_trunc('hour', ordered_at) FROM sales_facts;
-INSERT INTO sale_order_sellers
-SELECT DISTINCT source, external_order_id, seller_id, currency, date_trunc('hour', ordered_at) FROM sales_facts;
 INSERT INTO sale_order_hours
-SELECT DISTINCT source, external_order_id, currency, date_trunc('hour', ordered_at) FROM sales_facts;
+SELECT source, external_order_id, currency, date_trunc('hour', ordered_at),
+       array_agg(DISTINCT seller_id ORDER BY seller_id), array_agg(DISTINCT product_id ORDER BY product_id), '{}', '{}', false
+FROM sales_facts GROUP BY 1, 2, 3, 4;
 
 INSERT INTO seller_sales_hourly (seller_id, hour, currency, units, orders, gross_cents, discount_cents)
 SELECT seller_id, date_trunc('hour', ordered_at), currency, sum(quantity),
@@ -188,6 +178,4 @@ DROP FUNCTION count_order_refund();
 DROP TABLE refunds_hourly;
 DROP TABLE seller_sales_hourly;
 DROP TABLE sale_order_hours;
-DROP TABLE sale_order_sellers;
-DROP TABLE sale_order_products;
 ALTER TABLE sales_hourly DROP COLUMN discount_cents, DROP COLUMN orders;

@@ -4,26 +4,30 @@ package store
 // statement that counts the sales, so they always equal the facts. These are the parts of that
 // statement; each reads the CTE facts (the lines counted now, with their hour).
 
-// orderKeysSQL claims the order keys new to each rollup level: an order counts once per product,
-// once per seller and once for the platform in an hour and currency, however many of its lines
-// there are and however many calls count them. Keys are claimed in key order so two counts of
-// lines of one order never deadlock.
+// orderKeysSQL claims, per order, hour and currency, the sellers and products new to the order:
+// an order counts once per product, once per seller and once for the platform in an hour and
+// currency, however many of its lines there are and however many calls count them. The upsert
+// locks the order's row, so concurrent counts of one order take turns, and claims rows in key
+// order so they never deadlock. product_orders, seller_orders and platform_orders are the new
+// keys at each level.
 const orderKeysSQL = `
-		product_orders AS (
-			INSERT INTO sale_order_products (source, external_order_id, product_id, currency, hour)
-			SELECT DISTINCT source, external_order_id, product_id, currency, hour FROM facts ORDER BY 1, 2, 3, 4, 5
-			ON CONFLICT DO NOTHING
-			RETURNING product_id, currency, hour),
-		seller_orders AS (
-			INSERT INTO sale_order_sellers (source, external_order_id, seller_id, currency, hour)
-			SELECT DISTINCT source, external_order_id, seller_id, currency, hour FROM facts ORDER BY 1, 2, 3, 4, 5
-			ON CONFLICT DO NOTHING
-			RETURNING seller_id, currency, hour),
-		platform_orders AS (
-			INSERT INTO sale_order_hours (source, external_order_id, currency, hour)
-			SELECT DISTINCT source, external_order_id, currency, hour FROM facts ORDER BY 1, 2, 3, 4
-			ON CONFLICT DO NOTHING
-			RETURNING source, external_order_id, currency, hour)`
+		order_keys AS (
+			INSERT INTO sale_order_hours AS t (source, external_order_id, currency, hour, sellers, products, new_sellers, new_products, fresh)
+			SELECT source, external_order_id, currency, hour, s, p, s, p, true
+			FROM (SELECT source, external_order_id, currency, hour,
+			             array_agg(DISTINCT seller_id ORDER BY seller_id) AS s, array_agg(DISTINCT product_id ORDER BY product_id) AS p
+			      FROM facts GROUP BY 1, 2, 3, 4) f
+			ORDER BY 1, 2, 3, 4
+			ON CONFLICT (source, external_order_id, currency, hour) DO UPDATE
+			SET new_sellers = ARRAY(SELECT x FROM unnest(EXCLUDED.sellers) x EXCEPT SELECT y FROM unnest(t.sellers) y),
+			    new_products = ARRAY(SELECT x FROM unnest(EXCLUDED.products) x EXCEPT SELECT y FROM unnest(t.products) y),
+			    sellers = ARRAY(SELECT DISTINCT x FROM unnest(t.sellers || EXCLUDED.sellers) x ORDER BY x),
+			    products = ARRAY(SELECT DISTINCT x FROM unnest(t.products || EXCLUDED.products) x ORDER BY x),
+			    fresh = false
+			RETURNING source, external_order_id, currency, hour, new_sellers, new_products, fresh),
+		product_orders AS (SELECT p AS product_id, currency, hour FROM order_keys, unnest(new_products) p),
+		seller_orders AS (SELECT s AS seller_id, currency, hour FROM order_keys, unnest(new_sellers) s),
+		platform_orders AS (SELECT source, external_order_id, currency, hour FROM order_keys WHERE fresh)`
 
 // sellerRollupSQL adds the lines counted now to seller_sales_hourly. A platform order new now is
 // credited to the first (lowest id) seller among its lines counted now, so the sum over sellers
