@@ -51,8 +51,9 @@ against, in turn (--rounds times, interleaved, after a short warm-up of each):
   customer     GET /api/v1/users/me/recommendations                  (with the customer's token)
   me           GET /api/v1/users/me                                  (the same token)
 Reports requests/s, p99, and product / topsellers and customer / topsellers; target: >= 0.8.
-The customer endpoint authenticates every request (a Postgres read of the session), which the
-public top-sellers endpoint does not; customer / me compares it with an authenticated read. wrk runs on the same cores as the server. Progress is
+The customer endpoint authenticates every request (the account check, cached per process for
+SHOPFLOW_AUTH_CACHE_TTL), which the public top-sellers endpoint does not; customer / me
+compares it with another authenticated read. wrk runs on the same cores as the server. Progress is
 printed as it runs; the run is bounded. At the end the database is dropped and the run's Redis
 keys deleted. Needs wrk (apt-get install wrk).
 
