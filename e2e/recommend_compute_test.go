@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -71,5 +72,16 @@ func TestRecommendationsJobPublishesAlsoBought(t *testing.T) {
 	raw, err = e.redis.Get(ctx, recommend.MetaKey(e.cfg.RedisPrefix)).Bytes()
 	if err != nil || json.Unmarshal(raw, &meta) != nil || meta.Products < 2 {
 		t.Fatalf("meta: %s %v, want at least the lamp's and shade's lists", raw, err)
+	}
+	// And the storefront shows it: the shade first, as bought with the lamp.
+	var recs struct {
+		Items []struct {
+			ProductID int64  `json:"product_id"`
+			Reason    string `json:"reason"`
+		} `json:"items"`
+	}
+	e.mustSend(request{method: "GET", path: fmt.Sprintf("/api/v1/products/%d/recommendations", lamp)}, &recs, http.StatusOK)
+	if len(recs.Items) == 0 || recs.Items[0].ProductID != shade || recs.Items[0].Reason != "also_bought" {
+		t.Fatalf("lamp's recommendations %+v, want the shade first, also bought", recs.Items)
 	}
 }
