@@ -28,8 +28,9 @@ func (c Config) validateRecommend(p *problems) {
 	if c.RecsWindow < day || c.RecsWindow > 366*day || c.RecsWindow%day != 0 {
 		p.add("SHOPFLOW_RECS_WINDOW", "must be a whole number of days (in hours, e.g. 2160h), 24h to 8784h, got %s", c.RecsWindow)
 	}
-	if c.RecsMinSupport < 1 || c.RecsMinSupport > 1000 {
-		p.add("SHOPFLOW_RECS_MIN_SUPPORT", "must be between 1 and 1000, got %d", c.RecsMinSupport)
+	// One order holding two products is chance; the pair indexes hold pairs seen twice or more.
+	if c.RecsMinSupport < 2 || c.RecsMinSupport > 1000 {
+		p.add("SHOPFLOW_RECS_MIN_SUPPORT", "must be between 2 and 1000, got %d", c.RecsMinSupport)
 	}
 	if c.RecsN < 1 || c.RecsN > 100 {
 		p.add("SHOPFLOW_RECS_N", "must be between 1 and 100, got %d", c.RecsN)

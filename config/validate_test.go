@@ -75,7 +75,7 @@ func TestEachValidatorNamesItsVariable(t *testing.T) {
 		{"search cache over five minutes", func(c *Config) { c.SearchCacheTTL = time.Hour }, "SHOPFLOW_SEARCH_CACHE_TTL"},
 		{"index prefix with capitals", func(c *Config) { c.ElasticsearchIndexPrefix = "Shop-" }, "SHOPFLOW_ELASTICSEARCH_INDEX_PREFIX"},
 		{"recommendation window not whole days", func(c *Config) { c.RecsWindow = 36 * time.Hour }, "SHOPFLOW_RECS_WINDOW"},
-		{"no minimum support", func(c *Config) { c.RecsMinSupport = 0 }, "SHOPFLOW_RECS_MIN_SUPPORT"},
+		{"minimum support of one order", func(c *Config) { c.RecsMinSupport = 1 }, "SHOPFLOW_RECS_MIN_SUPPORT"},
 		{"empty recommendation lists", func(c *Config) { c.RecsN = 0 }, "SHOPFLOW_RECS_N"},
 		{"recommendations every second", func(c *Config) { c.RecsInterval = time.Second }, "SHOPFLOW_RECS_INTERVAL"},
 		{"recommendation cache for an hour", func(c *Config) { c.RecsCacheTTL = time.Hour }, "SHOPFLOW_RECS_CACHE_TTL"},

@@ -8,8 +8,8 @@
 -- recorded_at watermark would miss a line whose transaction began before the watermark and
 -- committed after it. No index: the job reads it by block ranges.
 CREATE TABLE recs_pending (
-    source            text NOT NULL,
-    external_order_id text NOT NULL,
+    source            text COLLATE "C" NOT NULL,
+    external_order_id text COLLATE "C" NOT NULL,
     product_id        bigint NOT NULL,
     ordered_at        timestamptz NOT NULL
 );
@@ -34,13 +34,15 @@ CREATE TRIGGER recs_queue_sales AFTER INSERT ON sales_facts
 INSERT INTO recs_pending (source, external_order_id, product_id, ordered_at)
 SELECT source, external_order_id, product_id, ordered_at FROM sales_facts;
 
+-- Order keys sort and group in the C collation (byte order): a build sorts millions of them,
+-- and only their equality matters.
 -- The window's orders: each order's distinct products (sorted) and its day (UTC date of its
 -- earliest line). An order is the unit of co-occurrence; it is kept so that a line arriving in
 -- a later run can be counted against the lines counted before, and so that it can be
 -- subtracted again when its day leaves the window. These rows are the day buckets.
 CREATE TABLE recs_orders (
-    source            text NOT NULL,
-    external_order_id text NOT NULL,
+    source            text COLLATE "C" NOT NULL,
+    external_order_id text COLLATE "C" NOT NULL,
     day               date NOT NULL,
     products          bigint[] NOT NULL,
     PRIMARY KEY (source, external_order_id)
@@ -63,11 +65,11 @@ CREATE TABLE recs_pairs (
     PRIMARY KEY (product_a, product_b),
     CHECK (product_a < product_b)
 );
--- A list reads the pairs of its product that reach the minimum support. Most pairs are seen in
--- an order or two: these indexes find the supported ones without reading the rest, so a list
--- costs what it holds, not everything its product was ever bought with.
-CREATE INDEX recs_pairs_a_support_idx ON recs_pairs (product_a, orders);
-CREATE INDEX recs_pairs_b_support_idx ON recs_pairs (product_b, orders);
+-- A list reads the pairs of its product that reach the minimum support (2 or more). Most pairs
+-- are seen in one order: these partial indexes hold only the others, so a list costs what it
+-- holds, not everything its product was ever bought with, and the indexes stay small.
+CREATE INDEX recs_pairs_a_support_idx ON recs_pairs (product_a, orders) WHERE orders >= 2;
+CREATE INDEX recs_pairs_b_support_idx ON recs_pairs (product_b, orders) WHERE orders >= 2;
 
 -- Products whose list must be recomputed and republished. seq tells a publisher whether the
 -- product was marked again after it read it (then the mark stays for the next chunk or run).

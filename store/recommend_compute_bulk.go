@@ -49,7 +49,7 @@ func (s *Store) RebuildRecsCounts(ctx context.Context, windowStart time.Time, st
 			return err
 		}
 		// Sorts and hashes of millions of rows: in memory rather than spilled in 4 MB runs.
-		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '1GB'; SET LOCAL maintenance_work_mem = '1GB'`); err != nil {
 			return fmt.Errorf("work_mem: %w", err)
 		}
 		step("merging pending sales into orders")
@@ -181,8 +181,8 @@ func rebuildRecsPairs(ctx context.Context, tx pgx.Tx) error {
 	}
 	if _, err := tx.Exec(ctx, `
 		ALTER TABLE recs_pairs ADD PRIMARY KEY (product_a, product_b);
-		CREATE INDEX recs_pairs_a_support_idx ON recs_pairs (product_a, orders);
-		CREATE INDEX recs_pairs_b_support_idx ON recs_pairs (product_b, orders)`); err != nil {
+		CREATE INDEX recs_pairs_a_support_idx ON recs_pairs (product_a, orders) WHERE orders >= 2;
+		CREATE INDEX recs_pairs_b_support_idx ON recs_pairs (product_b, orders) WHERE orders >= 2`); err != nil {
 		return fmt.Errorf("index pairs: %w", err)
 	}
 	return nil

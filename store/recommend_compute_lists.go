@@ -88,7 +88,8 @@ type AlsoBoughtRow struct {
 
 // AlsoBoughtLists computes the lists of products, best first, at most n each: partners with at
 // least minSupport orders in common, scored by cosine similarity, support / sqrt(orders(a) *
-// orders(b)), so a bestseller that sits in every basket scores low beside a product it is not
+// orders(b)) (a pair seen in one order is never enough: the literal >= 2 lets the partial
+// support indexes serve the query), so a bestseller that sits in every basket scores low beside a product it is not
 // especially bought with. Ties go to the lower product id. Archived and out-of-stock products
 // are never recommended, and archived products get no list. Products missing from the result
 // have an empty list.
@@ -99,10 +100,10 @@ func (s *Store) AlsoBoughtLists(ctx context.Context, products []int64, minSuppor
 			WHERE i.product_id = ANY($1) AND p.status <> 'archived'),
 		candidates AS (
 			SELECT o.product_id, o.orders AS owner_orders, pr.product_b AS other_id, pr.orders AS support
-			FROM owners o JOIN recs_pairs pr ON pr.product_a = o.product_id WHERE pr.orders >= $2
+			FROM owners o JOIN recs_pairs pr ON pr.product_a = o.product_id WHERE pr.orders >= $2 AND pr.orders >= 2
 			UNION ALL
 			SELECT o.product_id, o.orders, pr.product_a, pr.orders
-			FROM owners o JOIN recs_pairs pr ON pr.product_b = o.product_id WHERE pr.orders >= $2),
+			FROM owners o JOIN recs_pairs pr ON pr.product_b = o.product_id WHERE pr.orders >= $2 AND pr.orders >= 2),
 		scored AS (
 			SELECT c.product_id, c.other_id, c.support,
 			       c.support / sqrt(c.owner_orders::float8 * i.orders) AS score
