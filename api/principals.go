@@ -123,9 +123,20 @@ func (c *principals) forgetUser(userID string) {
 	}
 }
 
-// forgetAll drops every entry: for writes that end a session the API cannot name (logout and
-// refresh reuse name it by refresh token, and the store does not say whose it was). Each
-// active session then costs one read again, which is what every request cost without a cache.
+// forgetSession drops one session's entry: after a logout or a refused refresh ended it.
+func (c *principals) forgetSession(userID, familyID string) {
+	if c.cache == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.generation.Add(1)
+	c.cache.Remove(principalKey{userID, familyID})
+}
+
+// forgetAll drops every entry: for a session end whose session could not be named (its lookup
+// failed). Each active session then costs one read again, which is what every request cost
+// without a cache.
 func (c *principals) forgetAll() {
 	if c.cache == nil {
 		return

@@ -460,3 +460,27 @@ func TestVerifiedTokensRecheckOnlyExpiry(t *testing.T) {
 		t.Fatalf("expired remembered token: %v; want 401", err)
 	}
 }
+
+// A logout or refused refresh forgets only the session it names: junk refresh tokens, and
+// another session's logout, leave a session's cached check in place (no read), while the
+// session that ended is refused at once.
+func TestSessionEndsForgetOnlyTheirSession(t *testing.T) {
+	t.Parallel()
+	e := newPrincipalsEnv(t, time.Minute)
+	u := e.newUser(store.RoleCustomer)
+	kept, ended := e.login(u), e.login(u)
+	for _, s := range []session{kept, ended} {
+		e.mustCall(http.StatusOK, "GET", "/api/v1/users/me", s.AccessToken, nil)
+	}
+	reads := e.reads.Load()
+	e.mustCall(http.StatusNoContent, "POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": "junk-" + ended.RefreshToken})
+	e.mustCall(http.StatusUnauthorized, "POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": "junk-" + ended.RefreshToken})
+	e.mustCall(http.StatusNoContent, "POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": ended.RefreshToken})
+	e.mustCall(http.StatusOK, "GET", "/api/v1/users/me", kept.AccessToken, nil)
+	if got := e.reads.Load(); got != reads {
+		t.Fatalf("the kept session was read again after other sessions' ends (%d reads, then %d)", reads, got)
+	}
+	if res := e.call("GET", "/api/v1/users/me", ended.AccessToken, nil); res.Code != http.StatusUnauthorized {
+		t.Fatalf("the ended session's token: %d %s; want 401", res.Code, res.Body)
+	}
+}

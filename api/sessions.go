@@ -76,9 +76,8 @@ func (s *Server) refresh(c *gin.Context) {
 	refreshExp := time.Now().Add(s.Config.RefreshTokenTTL)
 	r, err := s.Store.RotateRefresh(c, auth.HashRefreshToken(req.RefreshToken), hash, refreshExp)
 	if errs.Is(err, errs.Unauthorized) {
-		// A refusal may have revoked the token's session (reuse), and the store does not say
-		// which session that was: forget them all rather than serve it from the cache.
-		s.principals.forgetAll()
+		// A refusal may have revoked the token's session (reuse): never serve it from the cache.
+		s.forgetSessionOf(c, req.RefreshToken)
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -105,9 +104,8 @@ func (s *Server) logout(c *gin.Context) {
 		return
 	}
 	err := s.Store.EndSessionOf(c, auth.HashRefreshToken(req.RefreshToken))
-	// Which session ended is not known here (the store names it by refresh token only), so
-	// every cached session is forgotten; even on an error, as the end may have been committed.
-	s.principals.forgetAll()
+	// Even on an error, as the end may have been committed.
+	s.forgetSessionOf(c, req.RefreshToken)
 	if err != nil {
 		s.fail(c, fmt.Errorf("log out: %w", err))
 		return
@@ -196,4 +194,17 @@ func (s *Server) currentClaims(ctx context.Context, claims auth.Claims) (auth.Cl
 		claims.SellerID = *p.SellerID
 	}
 	return claims, nil
+}
+
+// forgetSessionOf drops the cached check of the session refreshToken belongs to, after a write
+// that may have ended it. A token never issued names no session, and forgets nothing: junk
+// tokens cannot empty the cache. When the session cannot be looked up, every entry goes.
+func (s *Server) forgetSessionOf(ctx context.Context, refreshToken string) {
+	user, family, ok, err := s.Store.SessionOfRefresh(ctx, auth.HashRefreshToken(refreshToken))
+	switch {
+	case err != nil:
+		s.principals.forgetAll()
+	case ok:
+		s.principals.forgetSession(user, family)
+	}
 }

@@ -200,3 +200,18 @@ func sessionErr(err error, op string) error {
 	}
 	return errs.Wrap(fmt.Errorf("%s: %w", op, err), errs.Unavailable, "accounts are unavailable right now; try again shortly")
 }
+
+// SessionOfRefresh names the session (account and family) a refresh token belongs to, whether
+// or not it has ended; ok is false for a token never issued. The API uses it to forget just
+// that session's cached check after a logout or a refused refresh.
+func (s *Store) SessionOfRefresh(ctx context.Context, refreshHash []byte) (userID, familyID string, ok bool, err error) {
+	err = s.Pool.QueryRow(ctx, `SELECT f.user_id::text, f.id::text FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+		WHERE t.token_hash = $1`, refreshHash).Scan(&userID, &familyID)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "", "", false, nil
+	case err != nil:
+		return "", "", false, sessionErr(err, "find session")
+	}
+	return userID, familyID, true, nil
+}
