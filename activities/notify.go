@@ -84,7 +84,7 @@ func (a *Notify) deliver(ctx context.Context, it store.OutboxItem) (string, erro
 	subject, text := compose(it)
 	targets := map[string]string{store.ChannelInApp: "", store.ChannelEmail: contact.Email}
 	// Seller notices follow the seller's channel preferences.
-	if it.Kind == "low_stock" || it.Kind == store.ReviewReceivedKind {
+	if it.Kind == "low_stock" || it.Kind == store.ReviewReceivedKind || store.SellerNoticeKind(it.Kind) {
 		targets = map[string]string{}
 		email := contact.Prefs.Email
 		if email == "" {
@@ -129,8 +129,14 @@ func compose(it store.OutboxItem) (subject, text string) {
 		ProductID  int64  `json:"product_id"`
 		Name       string `json:"name"`
 		Available  int    `json:"available"`
+		// Subject and Text are set by notices written in full (store.QueueNotice).
+		Subject string `json:"subject"`
+		Text    string `json:"text"`
 	}
 	_ = json.Unmarshal(it.Payload, &p)
+	if p.Subject != "" && p.Text != "" {
+		return p.Subject, p.Text
+	}
 	switch it.Kind {
 	case store.ReviewReceivedKind:
 		return notify.ComposeReviewReceived(it.Payload)

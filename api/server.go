@@ -71,6 +71,11 @@ type Deps struct {
 	Announcer PromotionAnnouncer
 	// Recommendations serves product and customer recommendations; nil answers 503.
 	Recommendations *recommend.Cache
+	// Returns runs return requests; Refunds retries refunds and cancels placed orders;
+	// DataRights runs customers' data exports and erasures (workflows.* in production).
+	Returns    ReturnFlows
+	Refunds    RefundFlows
+	DataRights DataRightsFlows
 }
 
 // ReportJobs runs the daily report job on demand.
@@ -200,6 +205,10 @@ func (s *Server) routes() *gin.Engine {
 	s.reviewRoutes(v1, roles)
 	s.recommendationRoutes(v1, roles)
 	s.analyticsRoutes(v1, roles)
+	s.returnRoutes(v1, roles)
+	s.refundRoutes(v1, roles)
+	s.auditRoutes(v1, roles)
+	s.dataRightsRoutes(v1, roles)
 	return r
 }
 

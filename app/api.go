@@ -62,6 +62,9 @@ func (a *App) apiDeps() api.Deps {
 	d.Reports = &workflows.ReportJobs{Client: a.Temporal, TaskQueue: cfg.TaskQueue,
 		DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}
 	d.Announcer = &workflows.Promotions{Client: a.Temporal, TaskQueue: cfg.TaskQueue, BatchSize: cfg.PromotionBatchSize}
+	d.Returns = &workflows.Returns{Client: a.Temporal, TaskQueue: cfg.TaskQueue, ShipWindow: cfg.ReturnShipWindow}
+	d.Refunds = &workflows.Refunds{Client: a.Temporal, TaskQueue: cfg.TaskQueue}
+	d.DataRights = &workflows.DataRights{Client: a.Temporal, TaskQueue: cfg.TaskQueue, LinkTTL: cfg.ExportLinkTTL}
 	return d
 }
 

@@ -139,6 +139,7 @@ type Config struct {
 	PricingConfig
 	ReviewConfig
 	RecommendConfig
+	AfterSaleConfig
 }
 
 // Payment providers.

@@ -31,6 +31,7 @@ func (c Config) Validate() error {
 		c.validatePricing,
 		c.validateReviews,
 		c.validateRecommend,
+		c.validateAfterSale,
 	} {
 		validate(&p)
 	}

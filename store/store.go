@@ -83,11 +83,17 @@ func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 const maxTxAttempts = 5
 
 // InTx runs fn in one transaction, committing when it returns nil and rolling back otherwise.
-// Serialization failures and deadlocks are retried, so fn must be safe to run again.
+// Serialization failures and deadlocks are retried, so fn must be safe to run again. The
+// audit actor and stock cause ctx carries are set for the transaction first (txsettings.go).
 func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
-		err = pgx.BeginFunc(ctx, s.Pool, fn)
+		err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+			if err := applyTxSettings(ctx, tx); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
 		if !retryable(err) {
 			return err
 		}

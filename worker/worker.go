@@ -84,6 +84,10 @@ func register(w sdkworker.Registry, d Deps) {
 	registerDigest(w, d)
 	registerSearch(w, d)
 	registerPromotions(w, d)
+	registerReturns(w, d)
+	registerRefunds(w, d)
+	registerAudit(w, d)
+	registerDataRights(w, d)
 }
 
 // Setup is the deploy step for Temporal (`shopflow temporal setup`): it registers Shopflow's

@@ -29,6 +29,12 @@ func Register(r Registry) {
 		{ReindexSearch, ReindexSearchWorkflowName},
 		{RefreshSearchStats, RefreshSearchStatsWorkflowName},
 		{AnnouncePromotion, AnnouncePromotionWorkflowName},
+		{Return, ReturnWorkflowName},
+		{IssueRefund, IssueRefundWorkflowName},
+		{CancelPlaced, CancelPlacedWorkflowName},
+		{AuditRetention, AuditRetentionWorkflowName},
+		{ExportCustomerData, ExportCustomerDataWorkflowName},
+		{EraseCustomer, EraseCustomerWorkflowName},
 	} {
 		r.RegisterWorkflowWithOptions(w.fn, workflow.RegisterOptions{Name: w.name})
 	}
