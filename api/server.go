@@ -209,6 +209,7 @@ func (s *Server) routes() *gin.Engine {
 	s.refundRoutes(v1, roles)
 	s.auditRoutes(v1, roles)
 	s.dataRightsRoutes(v1, roles)
+	s.stockRoutes(v1, roles)
 	return r
 }
 

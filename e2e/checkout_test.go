@@ -95,6 +95,8 @@ func TestFlashSaleSellsExactlyTheStock(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM reservations WHERE status = 'held'`); n != 0 {
 		t.Errorf("%d reservations still held", n)
 	}
+	// Stock ledger: the race's every reservation, sale and release is a movement that adds up.
+	e.wantStockLedgerBalanced()
 }
 
 // A declined card cancels the order payment_declined and puts the stock back.

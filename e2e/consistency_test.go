@@ -39,6 +39,8 @@ func (e *env) wantConsistent(ids []string, initial map[int64]int, sandbox bool) 
 		e.wantSandboxChargedOnce()
 	}
 	e.wantStockAddsUp(initial)
+	// Whatever the faults did, stock still equals the sum of its movements.
+	e.wantStockLedgerBalanced()
 }
 
 // wantSandboxChargedOnce: the provider's own books agree, one intent a placed order.

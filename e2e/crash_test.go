@@ -145,6 +145,8 @@ func TestWorkerKilledMidFlight(t *testing.T) {
 		t.Error("no order was placed")
 	}
 	e.wantConsistent(ids, initial, true)
+	// Stock ledger: retried steps after the kill wrote each movement once.
+	e.wantStockLedgerBalanced()
 }
 
 // historyHas reports whether the workflow's history holds an event of type t.

@@ -35,7 +35,7 @@ func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time
 	var res ReserveResult
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		res = ReserveResult{}
-		status, err := lockOrder(ctx, tx, orderID)
+		status, err := lockOrderFor(ctx, tx, orderID, MovementReservation)
 		if err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 	queued := false
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		queued = false // a retried transaction starts over
-		status, err := lockOrder(ctx, tx, orderID)
+		status, err := lockOrderFor(ctx, tx, orderID, MovementSale)
 		if err != nil {
 			return err
 		}
@@ -271,7 +271,7 @@ func (s *Store) ReleaseOrder(ctx context.Context, orderID, reason string) (Relea
 	queued := false
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		queued = false // a retried transaction starts over
-		status, err := lockOrder(ctx, tx, orderID)
+		status, err := lockOrderFor(ctx, tx, orderID, MovementRelease)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -60,45 +59,47 @@ func (s *Store) InventoryOf(ctx context.Context, productID int64) (Inventory, er
 	return inv, nil
 }
 
-// setInventoryAttempts bounds how often SetInventory re-reads when reservations move under it.
-const setInventoryAttempts = 3
-
 // SetInventory sets a product's stock on hand after a count, and its low-stock threshold when
 // lowStockThreshold is not nil. Stock on hand below what checkouts have reserved is a conflict
 // carrying details["reserved"]: the seller must wait for those checkouts to finish.
 //
-// The update is one conditional statement, so it never races a reservation into breaking the
-// inventory_reserved_within_on_hand check: Postgres re-checks the condition against the row as
-// the concurrent reservation left it.
+// It locks the row first, so no reservation moves between the check and the update, and the
+// ledger records the count as a restock (more on hand) or an adjustment (less), with the actor
+// InTx puts into the transaction.
 func (s *Store) SetInventory(ctx context.Context, productID int64, onHand int, lowStockThreshold *int) (Inventory, error) {
-	for range setInventoryAttempts {
-		inv, err := scanInventory(s.Pool.QueryRow(ctx, `UPDATE inventory SET
+	var inv Inventory
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var was, reserved int
+		err := tx.QueryRow(ctx, `SELECT on_hand, reserved FROM inventory WHERE product_id = $1 FOR UPDATE`, productID).
+			Scan(&was, &reserved)
+		if err != nil {
+			return classify(err, "product")
+		}
+		if reserved > onHand {
+			return errs.E(errs.Conflict, "on_hand %d is below the %d units reserved by checkouts in progress", onHand, reserved).
+				WithDetails("reserved", reserved)
+		}
+		if onHand != was {
+			cause := StockCause{Kind: MovementRestock, Note: "stock count"}
+			if onHand < was {
+				cause.Kind = MovementAdjustment
+			}
+			if err := setStockCause(ctx, tx, cause); err != nil {
+				return err
+			}
+		}
+		inv, err = scanInventory(tx.QueryRow(ctx, `UPDATE inventory SET
 				on_hand = $2,
 				low_stock_threshold = coalesce($3, low_stock_threshold),
 				-- Restocking above the threshold re-arms the low-stock alert for the next crossing.
 				low_stock_alerted = low_stock_alerted AND $2 - reserved <= coalesce($3, low_stock_threshold),
 				updated_at = now()
-			WHERE product_id = $1 AND reserved <= $2
+			WHERE product_id = $1
 			RETURNING `+inventoryColumns, productID, onHand, lowStockThreshold))
-		if err == nil {
-			return inv, nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return Inventory{}, fmt.Errorf("set inventory of product %d: %w", productID, classify(err, "inventory"))
-		}
-		// No row matched: the product does not exist, or too much of it is reserved.
-		var reserved int
-		err = s.Pool.QueryRow(ctx, `SELECT reserved FROM inventory WHERE product_id = $1`, productID).Scan(&reserved)
-		if err != nil {
-			return Inventory{}, fmt.Errorf("set inventory of product %d: %w", productID, classify(err, "product"))
-		}
-		if reserved > onHand {
-			return Inventory{}, fmt.Errorf("set inventory of product %d: %w", productID,
-				errs.E(errs.Conflict, "on_hand %d is below the %d units reserved by checkouts in progress", onHand, reserved).
-					WithDetails("reserved", reserved))
-		}
-		// A reservation was released between the two statements; try again.
+		return err
+	})
+	if err != nil {
+		return Inventory{}, fmt.Errorf("set inventory of product %d: %w", productID, classify(err, "inventory"))
 	}
-	return Inventory{}, fmt.Errorf("set inventory of product %d: %w", productID,
-		errs.E(errs.Conflict, "stock of this product is changing quickly; try again"))
+	return inv, nil
 }
