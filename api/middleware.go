@@ -13,9 +13,11 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
+	"shopflow/audit"
 	"shopflow/auth"
 	"shopflow/errs"
 	"shopflow/ingest"
+	"shopflow/store"
 )
 
 const (
@@ -145,6 +147,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(ctxClaims, claims)
+	s.withAuditActor(c, claims)
 	c.Next()
 }
 
@@ -162,9 +165,36 @@ func (s *Server) authenticateAPIKey(c *gin.Context, key string) {
 		s.fail(c, err)
 		return
 	}
-	c.Set(ctxClaims, auth.Claims{Role: k.Role, RegisteredClaims: jwt.RegisteredClaims{Subject: "apikey:" + k.ID}})
+	claims := auth.Claims{Role: k.Role, RegisteredClaims: jwt.RegisteredClaims{Subject: "apikey:" + k.ID}}
+	c.Set(ctxClaims, claims)
+	s.withAuditActor(c, claims)
 	c.Next()
 }
+
+// withAuditActor names the caller as the actor of whatever the request changes, when the
+// caller is an admin, a seller or an API key (customers' own changes are not audited): the
+// store copies it into each transaction (store.InTx), where the audit trigger reads it.
+// Handlers pass the gin context to the store; with ContextWithFallback its values are the
+// request context's, so they see the actor.
+func (s *Server) withAuditActor(c *gin.Context, claims auth.Claims) {
+	a := audit.Actor{Role: claims.Role, RequestID: requestID(c), IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+	if len(a.UserAgent) > maxAuditUserAgent {
+		a.UserAgent = a.UserAgent[:maxAuditUserAgent]
+	}
+	switch {
+	case strings.HasPrefix(claims.Subject, "apikey:"):
+		a.APIKeyID = strings.TrimPrefix(claims.Subject, "apikey:")
+	case claims.Role == store.RoleAdmin || claims.Role == store.RoleSeller:
+		a.AccountID = claims.Subject
+		a.SellerID = claims.SellerID
+	default:
+		return
+	}
+	c.Request = c.Request.WithContext(audit.WithActor(c.Request.Context(), a))
+}
+
+// maxAuditUserAgent bounds the user agent an audit record keeps.
+const maxAuditUserAgent = 512
 
 // requireRole lets the request through only for an authenticated user holding one of roles.
 func (s *Server) requireRole(roles ...string) gin.HandlerFunc {

@@ -48,7 +48,7 @@ func orderFilterOf(c *gin.Context, claims auth.Claims) (store.OrderFilter, error
 	f := store.OrderFilter{Limit: p.Limit, Cursor: p.Cursor}
 	if v, ok := q["status"]; ok {
 		if !store.ValidOrderStatus(v) {
-			return f, badParam("status", "must be one of pending, awaiting_payment, placed, shipped, delivered, canceled, refunded, got %q", v)
+			return f, badParam("status", "must be one of pending, awaiting_payment, placed, shipped, delivered, canceled, partially_refunded, refunded, got %q", v)
 		}
 		f.Status = v
 	}

@@ -38,7 +38,35 @@ CREATE TABLE return_lines (
 ALTER TABLE order_items ADD COLUMN returned_quantity integer NOT NULL DEFAULT 0,
     ADD CONSTRAINT order_items_returned_within_quantity CHECK (returned_quantity BETWEEN 0 AND quantity);
 
+-- When each line was delivered: the return window runs from it. Lines are delivered one seller
+-- at a time (store/order_fulfil.go), so the order's own timeline cannot say when a line was;
+-- a trigger stamps the line as its fulfilment becomes delivered, whoever moves it.
+ALTER TABLE order_items ADD COLUMN delivered_at timestamptz;
+-- Lines delivered before this migration take the latest delivery on their order's timeline.
+UPDATE order_items oi SET delivered_at = coalesce(
+    (SELECT max(e.created_at) FROM order_events e
+      WHERE e.order_id = oi.order_id AND e.status IN ('delivered', 'lines_delivered')),
+    (SELECT o.updated_at FROM orders o WHERE o.id = oi.order_id))
+WHERE oi.fulfilment = 'delivered';
+
+-- +goose StatementBegin
+CREATE FUNCTION order_items_stamp_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.fulfilment = 'delivered' AND NEW.delivered_at IS NULL
+       AND (TG_OP = 'INSERT' OR OLD.fulfilment IS DISTINCT FROM 'delivered') THEN
+        NEW.delivered_at := now();
+    END IF;
+    RETURN NEW;
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER order_items_stamp_delivery BEFORE INSERT OR UPDATE OF fulfilment ON order_items
+    FOR EACH ROW EXECUTE FUNCTION order_items_stamp_delivery();
+
 -- +goose Down
+DROP TRIGGER order_items_stamp_delivery ON order_items;
+DROP FUNCTION order_items_stamp_delivery();
+ALTER TABLE order_items DROP COLUMN delivered_at;
 ALTER TABLE order_items DROP CONSTRAINT order_items_returned_within_quantity, DROP COLUMN returned_quantity;
 DROP TABLE return_lines;
 DROP TABLE returns;

@@ -59,6 +59,8 @@ type Provider interface {
 	Cancel(ctx context.Context, intentID, idempotencyKey string) (Intent, error)
 	// Refund refunds a succeeded intent in full; refunding twice is a no-op.
 	Refund(ctx context.Context, intentID, idempotencyKey string) (Intent, error)
+	// RefundAmount gives back part of a succeeded intent (see PartialRefunder).
+	PartialRefunder
 }
 
 // Errors callers branch on.

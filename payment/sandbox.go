@@ -23,7 +23,9 @@ import (
 //   - any pm_card_* containing "chargeDeclined": failed; the decline code is the rest of the id
 //     in snake case, or card_declined when nothing follows (pm_card_visa_chargeDeclined ->
 //     card_declined, pm_card_chargeDeclinedInsufficientFunds -> insufficient_funds).
-//   - any other pm_card_* (pm_card_visa, pm_card_mastercard, ...): succeeded.
+//   - any other pm_card_* (pm_card_visa, pm_card_mastercard, ...): succeeded. One containing
+//     "refundFail" (pm_card_refundFail, as in Stripe's tests) succeeds, but its partial refunds
+//     are refused until SetRefuseRefunds clears the intent's flag (see RefundAmount).
 //   - anything else: ErrInvalidRequest.
 type Sandbox struct {
 	Pool *pgxpool.Pool
@@ -52,12 +54,12 @@ func (s *Sandbox) Charge(ctx context.Context, req ChargeRequest) (Intent, error)
 	// same key to commit, only a new statement's snapshot can see that row.
 	_, err = s.Pool.Exec(ctx, `
 		INSERT INTO sandbox_intents
-			(id, idempotency_key, amount_cents, currency, payment_method, status, decline_code, metadata)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			(id, idempotency_key, amount_cents, currency, payment_method, status, decline_code, metadata, refuse_refunds)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (idempotency_key) DO NOTHING`,
 		"pi_sandbox_"+strings.ToLower(rand.Text()), req.IdempotencyKey, req.AmountCents,
 		req.Currency, req.PaymentMethod, string(status), declineCode,
-		map[string]string{"order_id": req.OrderID})
+		map[string]string{"order_id": req.OrderID}, refusesRefunds(req.PaymentMethod))
 	if err != nil {
 		return Intent{}, fmt.Errorf("sandbox charge order %s: %w", req.OrderID, err)
 	}

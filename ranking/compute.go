@@ -268,6 +268,17 @@ func categoryClosure(anchor string) string {
 	) CYCLE id SET cyclic USING path`
 }
 
+// netOfRefunds is the window's sales rows less its refunds (counted in the hour they were
+// refunded, as reports count them), so a product sold and returned does not keep its rank.
+// cols are the grouping columns, both tables have them; near narrows both to the categories.
+func netOfRefunds(cols, near string) string {
+	return `SELECT ` + cols + `, units, revenue_cents AS revenue
+		FROM sales_hourly WHERE hour >= $1 AND hour < $2 ` + near + `
+	  UNION ALL
+		SELECT ` + cols + `, -units, -refund_cents
+		FROM refunds_hourly WHERE hour >= $1 AND hour < $2 ` + near
+}
+
 // topProductsSQL ranks products per category. $1, $2: the window; $3: how many to keep; $4,
 // with one category only: that category.
 func topProductsSQL(one bool) string {
@@ -278,9 +289,8 @@ func topProductsSQL(one bool) string {
 	}
 	return categoryClosure(anchor) + `,
 	sold AS (
-		SELECT category_id, product_id, currency, sum(units) AS units, sum(revenue_cents) AS revenue
-		FROM sales_hourly
-		WHERE hour >= $1 AND hour < $2 ` + near + `
+		SELECT category_id, product_id, currency, sum(units) AS units, sum(revenue) AS revenue
+		FROM (` + netOfRefunds("category_id, product_id, currency", near) + `) x
 		GROUP BY category_id, product_id, currency
 	),
 	totals AS (
@@ -294,7 +304,7 @@ func topProductsSQL(one bool) string {
 	),
 	ranked AS (
 		SELECT *, row_number() OVER (PARTITION BY category_id ORDER BY units DESC, revenue DESC, product_id) AS rank
-		FROM totals
+		FROM totals WHERE units > 0
 	)
 	SELECT category_id, rank, product_id, name, units, least(revenue, 9223372036854775807)::bigint, currency
 	FROM ranked WHERE rank <= $3
@@ -349,9 +359,8 @@ func sellerStandingsSQL(one bool) string {
 	}
 	return categoryClosure(`SELECT id, id FROM categories`) + `,
 	sold AS (
-		SELECT seller_id, category_id, currency, sum(units) AS units, sum(revenue_cents) AS revenue
-		FROM sales_hourly
-		WHERE hour >= $1 AND hour < $2
+		SELECT seller_id, category_id, currency, sum(units) AS units, sum(revenue) AS revenue
+		FROM (` + netOfRefunds("seller_id, category_id, currency", "") + `) x
 		GROUP BY seller_id, category_id, currency
 	),
 	scoped AS (
@@ -367,7 +376,7 @@ func sellerStandingsSQL(one bool) string {
 		SELECT scope, seller_id, sum(units) AS units,
 		       (array_agg(revenue ORDER BY units DESC, revenue DESC, currency))[1] AS revenue,
 		       (array_agg(currency ORDER BY units DESC, revenue DESC, currency))[1] AS currency
-		FROM scoped GROUP BY scope, seller_id
+		FROM scoped GROUP BY scope, seller_id HAVING sum(units) > 0
 	),
 	ranked AS (
 		SELECT scope, seller_id, units, revenue, currency,

@@ -57,9 +57,11 @@ func ParseDate(s string) (time.Time, error) {
 const fetchSize = 2000
 
 // dailyQuery computes the day's rows, sorted by seller then product, so one pass writes the
-// platform file and each seller's file in turn. Refunds are the lines of our own orders
-// (source "shopflow") refunded during the day, whenever they were sold; ingested orders carry no
-// refund information. Names are today's; ids, seller and category are as at the sale.
+// platform file and each seller's file in turn. Refunds are the refund lines of our own orders
+// whose refund succeeded during the day, whenever they were sold, valued like sales (units at
+// their price less their share of the discount, without tax); whole orders refunded before
+// refund lines existed (a 'refunded' event and no refund rows) count all their lines. Ingested
+// orders carry no refund information. Names are today's; ids, seller and category are as at the sale.
 const dailyQuery = `
 WITH sold AS (
 	SELECT seller_id, product_id, category_id, currency, sum(quantity)::bigint AS units,
@@ -69,10 +71,16 @@ WITH sold AS (
 	FROM sales_facts WHERE ordered_at >= $1 AND ordered_at < $2
 	GROUP BY seller_id, product_id, category_id, currency),
 refunded AS (
-	SELECT seller_id, product_id, category_id, currency, sum(quantity::bigint * unit_price_cents - discount_cents)::bigint AS refunds
-	FROM sales_facts
-	WHERE source = 'shopflow' AND external_order_id IN (
-		SELECT order_id::text FROM order_events WHERE status = 'refunded' AND created_at >= $1 AND created_at < $2)
+	SELECT seller_id, product_id, category_id, currency, sum(refunds)::bigint AS refunds
+	FROM (SELECT l.seller_id, l.product_id, l.category_id, l.currency, l.quantity::bigint * l.unit_price_cents - l.discount_cents AS refunds
+	      FROM refunds r JOIN refund_lines l ON l.refund_id = r.id
+	      WHERE r.status = 'succeeded' AND r.succeeded_at >= $1 AND r.succeeded_at < $2
+	      UNION ALL
+	      SELECT seller_id, product_id, category_id, currency, quantity::bigint * unit_price_cents - discount_cents
+	      FROM sales_facts
+	      WHERE source = 'shopflow' AND external_order_id IN (
+	          SELECT e.order_id::text FROM order_events e WHERE e.status = 'refunded' AND e.created_at >= $1 AND e.created_at < $2
+	          AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = e.order_id))) u
 	GROUP BY seller_id, product_id, category_id, currency)
 SELECT x.seller_id::text, coalesce(s.store_name, ''), x.category_id, coalesce(c.name, ''), x.product_id, coalesce(p.name, ''),
        coalesce(x.units, 0), coalesce(x.orders, 0), coalesce(x.gross, 0), coalesce(x.discount, 0), coalesce(x.refunds, 0),

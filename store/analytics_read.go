@@ -223,7 +223,7 @@ func cartConversion(ctx context.Context, tx pgx.Tx, q AnalyticsQuery) (*CartConv
 			SELECT 1 FROM orders o
 			WHERE o.customer_id = cs.user_id AND o.created_at >= cs.started_at
 			  AND (nx.started_at IS NULL OR o.created_at < nx.started_at)
-			  AND o.status IN ('placed', 'shipped', 'delivered', 'refunded')))
+			  AND o.status IN ('placed', 'shipped', 'delivered', 'partially_refunded', 'refunded')))
 		FROM cart_starts cs
 		LEFT JOIN LATERAL (
 			SELECT n.started_at FROM cart_starts n

@@ -31,10 +31,10 @@ const apiKeyPrefix = "sfk_"
 func (s *Store) CreateAPIKey(ctx context.Context, name, role string) (APIKey, string, error) {
 	raw := apiKeyPrefix + rand.Text() + rand.Text()
 	var k APIKey
-	err := s.Pool.QueryRow(ctx, `
-		INSERT INTO api_keys (name, key_hash, role) VALUES ($1, $2, $3)
-		RETURNING id, name, role, created_at, revoked_at`, name, hashAPIKey(raw), role).
-		Scan(&k.ID, &k.Name, &k.Role, &k.CreatedAt, &k.RevokedAt)
+	err := s.queryRowInTx(ctx, func(row pgx.Row) error {
+		return row.Scan(&k.ID, &k.Name, &k.Role, &k.CreatedAt, &k.RevokedAt)
+	}, `INSERT INTO api_keys (name, key_hash, role) VALUES ($1, $2, $3)
+		RETURNING id, name, role, created_at, revoked_at`, name, hashAPIKey(raw), role)
 	if err != nil {
 		return APIKey{}, "", fmt.Errorf("create api key %q: %w", name, classify(err, "api key"))
 	}
@@ -55,7 +55,7 @@ func (s *Store) APIKeyByPlaintext(ctx context.Context, raw string) (APIKey, erro
 
 // RevokeAPIKey stops a key from working; revoking twice is a no-op.
 func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
-	tag, err := s.Pool.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id)
+	tag, err := s.execInTx(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("revoke api key %s: %w", id, classify(err, "api key"))
 	}

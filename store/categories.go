@@ -120,8 +120,12 @@ func (s *Store) CreateCategory(ctx context.Context, nc NewCategory) (Category, e
 			return Category{}, fieldError("slug", "is required when name has no letters or digits to derive it from")
 		}
 	}
-	c, err := scanCategory(s.Pool.QueryRow(ctx, `INSERT INTO categories (parent_id, name, slug) VALUES ($1, $2, $3)
-		RETURNING `+categoryColumns, nc.ParentID, nc.Name, nc.Slug))
+	var c Category
+	err := s.queryRowInTx(ctx, func(row pgx.Row) (err error) {
+		c, err = scanCategory(row)
+		return err
+	}, `INSERT INTO categories (parent_id, name, slug) VALUES ($1, $2, $3)
+		RETURNING `+categoryColumns, nc.ParentID, nc.Name, nc.Slug)
 	if err != nil {
 		return Category{}, fmt.Errorf("create category %q: %w", nc.Name, categoryWriteError(err))
 	}

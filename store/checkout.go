@@ -196,7 +196,7 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 		}
 		res = ConfirmResult{Status: status}
 		switch status {
-		case OrderPlaced, OrderShipped, OrderDelivered, OrderRefunded:
+		case OrderPlaced, OrderShipped, OrderDelivered, OrderPartiallyRefunded, OrderRefunded:
 			res.Placed = true
 			return nil
 		case OrderAwaitingPayment:

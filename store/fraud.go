@@ -61,7 +61,7 @@ func (s *Store) FraudSignalsOf(ctx context.Context, orderID string, window time.
 		           WHERE c.client_ip = o.client_ip AND c.created_at > o.created_at - w.span AND c.created_at <= o.created_at
 		           LIMIT $2 + 1) x) ELSE 0 END,
 		       EXISTS (SELECT 1 FROM orders p WHERE p.customer_id = o.customer_id AND p.created_at < o.created_at
-		           AND p.status IN ('placed', 'shipped', 'delivered', 'refunded'))
+		           AND p.status IN ('placed', 'shipped', 'delivered', 'partially_refunded', 'refunded'))
 		FROM orders o, (SELECT $3 * interval '1 microsecond' AS span) w
 		WHERE o.id = $1`, orderID, limit, window.Microseconds()).
 		Scan(&f.CustomerID, &f.TotalCents, &f.Currency, &f.PaymentMethod, &f.ClientIP, &f.ShippingCountry, &f.CreatedAt, &f.Status,

@@ -102,7 +102,7 @@ func fulfilInTx(ctx context.Context, tx pgx.Tx, orderID, sellerID, to string) (s
 
 // fulfilmentLines reads the order's lines in line order.
 func fulfilmentLines(ctx context.Context, tx pgx.Tx, orderID string) ([]fulfilmentLine, error) {
-	rows, err := tx.Query(ctx, `SELECT line_no, seller_id::text, fulfilment FROM order_items WHERE order_id = $1 ORDER BY line_no`, orderID)
+	rows, err := tx.Query(ctx, `SELECT line_no, seller_id::text, fulfilment FROM order_items WHERE order_id = $1 AND fulfilment <> 'canceled' ORDER BY line_no`, orderID)
 	if err != nil {
 		return nil, err
 	}

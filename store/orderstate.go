@@ -12,7 +12,9 @@ import (
 )
 
 // Order statuses. An order moves pending -> awaiting_payment -> placed -> shipped -> delivered;
-// any status before placed may become canceled (with a reason), and placed may become refunded.
+// any status before placed may become canceled (with a reason). Once placed, refunds of some of
+// its units make it partially_refunded, of all of them refunded; a partially refunded order goes
+// on being fulfilled (its other lines ship and are delivered) and refunded.
 const (
 	OrderPending         = "pending"
 	OrderAwaitingPayment = "awaiting_payment"
@@ -21,6 +23,8 @@ const (
 	OrderDelivered       = "delivered"
 	OrderCanceled        = "canceled"
 	OrderRefunded        = "refunded"
+	// OrderPartiallyRefunded: some, not all, of the order's units were refunded.
+	OrderPartiallyRefunded = "partially_refunded"
 )
 
 // Cancel reasons recorded on canceled orders.
@@ -48,11 +52,13 @@ const (
 var orderTransitions = map[string][]string{
 	OrderPending:         {OrderAwaitingPayment, OrderPlaced, OrderCanceled},
 	OrderAwaitingPayment: {OrderPlaced, OrderCanceled},
-	OrderPlaced:          {OrderShipped, OrderRefunded},
-	OrderShipped:         {OrderDelivered},
-	OrderDelivered:       {},
-	OrderCanceled:        {},
-	OrderRefunded:        {},
+	OrderPlaced:          {OrderShipped, OrderPartiallyRefunded, OrderRefunded},
+	OrderShipped:         {OrderDelivered, OrderPartiallyRefunded, OrderRefunded},
+	OrderDelivered:       {OrderPartiallyRefunded, OrderRefunded},
+	// A partially refunded order's other lines still ship and are delivered.
+	OrderPartiallyRefunded: {OrderShipped, OrderDelivered, OrderRefunded},
+	OrderCanceled:          {},
+	OrderRefunded:          {},
 }
 
 // CanTransition reports whether an order may move from one status to another.
@@ -102,11 +108,14 @@ func addOrderEvent(ctx context.Context, tx pgx.Tx, orderID, status, note string)
 }
 
 // Fulfilment states of an order line. Each line's seller ships its own goods, so lines move on
-// their own: pending -> shipped -> delivered; the order follows when every line has.
+// their own: pending -> shipped -> delivered; the order follows when every line has. A pending
+// line whose every unit was canceled is canceled: it leaves fulfilment, and shipping and
+// delivering the order ignore it.
 const (
 	FulfilmentPending   = "pending"
 	FulfilmentShipped   = "shipped"
 	FulfilmentDelivered = "delivered"
+	FulfilmentCanceled  = "canceled"
 )
 
 // lineStates are a line's fulfilment states in the order it goes through them, one at a time.

@@ -237,7 +237,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id int64, u ProductUpdate) (P
 // ArchiveProduct takes a product off sale for good while keeping it for order history.
 // Archiving an archived product changes nothing.
 func (s *Store) ArchiveProduct(ctx context.Context, id int64) error {
-	tag, err := s.Pool.Exec(ctx, `UPDATE products SET status = 'archived',
+	tag, err := s.execInTx(ctx, `UPDATE products SET status = 'archived',
 			updated_at = CASE WHEN status = 'archived' THEN updated_at ELSE now() END
 		WHERE id = $1`, id)
 	if err != nil {

@@ -246,7 +246,7 @@ func (s *Store) UpdatePromotion(ctx context.Context, id int64, apply func(*Promo
 // DeactivatePromotion stops a promotion from applying to new orders. It is never deleted:
 // orders that used it refer to it. Deactivating an inactive promotion changes nothing.
 func (s *Store) DeactivatePromotion(ctx context.Context, id int64) error {
-	tag, err := s.Pool.Exec(ctx, `UPDATE promotions SET active = false,
+	tag, err := s.execInTx(ctx, `UPDATE promotions SET active = false,
 			updated_at = CASE WHEN active THEN now() ELSE updated_at END
 		WHERE id = $1`, id)
 	if err != nil {

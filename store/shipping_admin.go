@@ -191,7 +191,7 @@ func (s *Store) UpdateShippingZone(ctx context.Context, id int64, u ShippingZone
 // DeleteShippingZone removes a zone with its countries and methods. Orders keep the method
 // code, name and price they were charged.
 func (s *Store) DeleteShippingZone(ctx context.Context, id int64) error {
-	tag, err := s.Pool.Exec(ctx, `DELETE FROM shipping_zones WHERE id = $1`, id)
+	tag, err := s.execInTx(ctx, `DELETE FROM shipping_zones WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete shipping zone %d: %w", id, classify(err, "shipping zone"))
 	}
@@ -330,7 +330,7 @@ func (s *Store) UpdateShippingMethod(ctx context.Context, id int64, u ShippingMe
 
 // DeleteShippingMethod removes a method. Orders keep the code, name and price they were charged.
 func (s *Store) DeleteShippingMethod(ctx context.Context, id int64) error {
-	tag, err := s.Pool.Exec(ctx, `DELETE FROM shipping_methods WHERE id = $1`, id)
+	tag, err := s.execInTx(ctx, `DELETE FROM shipping_methods WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete shipping method %d: %w", id, classify(err, "shipping method"))
 	}

@@ -120,8 +120,12 @@ func (s *Store) TaxRateByID(ctx context.Context, id int64) (TaxRate, error) {
 
 // CreateTaxRate adds a tax rate. A rate for the same country, region and class is a conflict.
 func (s *Store) CreateTaxRate(ctx context.Context, n NewTaxRate) (TaxRate, error) {
-	r, err := scanTaxRate(s.Pool.QueryRow(ctx, `INSERT INTO tax_rates (country, region, tax_class, rate_ppm, name)
-		VALUES ($1, $2, $3, $4, $5) RETURNING `+taxRateColumns, n.Country, n.Region, n.TaxClass, n.RatePPM, n.Name))
+	var r TaxRate
+	err := s.queryRowInTx(ctx, func(row pgx.Row) (err error) {
+		r, err = scanTaxRate(row)
+		return err
+	}, `INSERT INTO tax_rates (country, region, tax_class, rate_ppm, name)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+taxRateColumns, n.Country, n.Region, n.TaxClass, n.RatePPM, n.Name)
 	if err != nil {
 		return TaxRate{}, fmt.Errorf("create tax rate %s/%s/%s: %w", n.Country, n.Region, n.TaxClass,
 			taxRateWriteError(err, n.Country, n.Region, n.TaxClass))
@@ -154,7 +158,7 @@ func (s *Store) UpdateTaxRate(ctx context.Context, id int64, u TaxRateUpdate) (T
 
 // DeleteTaxRate removes a tax rate. Orders keep the rate they were charged on their lines.
 func (s *Store) DeleteTaxRate(ctx context.Context, id int64) error {
-	tag, err := s.Pool.Exec(ctx, `DELETE FROM tax_rates WHERE id = $1`, id)
+	tag, err := s.execInTx(ctx, `DELETE FROM tax_rates WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete tax rate %d: %w", id, classify(err, "tax rate"))
 	}

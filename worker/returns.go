@@ -1,6 +1,13 @@
 package worker
 
-import sdkworker "go.temporal.io/sdk/worker"
+import (
+	sdkworker "go.temporal.io/sdk/worker"
 
-// registerReturns registers the activities of the after-sale workflows. (Scaffold.)
-func registerReturns(w sdkworker.Registry, d Deps) {}
+	"shopflow/activities"
+)
+
+// registerReturns registers the return workflow's own activities (its refunds are the Refunds
+// activities, registered by registerRefunds).
+func registerReturns(w sdkworker.Registry, d Deps) {
+	w.RegisterActivity(&activities.Returns{Store: d.Store})
+}

@@ -84,6 +84,7 @@ func schedules(cfg config.Config) []schedule {
 	all = append(all, recommendSchedules(cfg)...)
 	all = append(all, reportSchedules(cfg)...)
 	all = append(all, searchSchedules(cfg)...)
+	all = append(all, auditSchedules(cfg)...)
 	return append(all, notifySchedules(cfg)...)
 }
 
