@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"shopflow/audit"
 	"shopflow/errs"
 	"shopflow/fraud"
 	"shopflow/store"
@@ -80,6 +81,8 @@ type FraudReviewInput struct {
 	ReviewerID string
 	Approve    bool
 	Note       string
+	// Actor is the deciding admin, for the audit trail.
+	Actor audit.Actor
 }
 
 // FraudReviewResult is the decision as recorded: store.FraudApproved or store.FraudRejected.
@@ -89,6 +92,7 @@ type FraudReviewResult struct {
 
 // RecordFraudReview records the admin's decision (who, when, the note) on the order.
 func (a *Checkout) RecordFraudReview(ctx context.Context, in FraudReviewInput) (FraudReviewResult, error) {
+	ctx = audit.WithActor(ctx, in.Actor)
 	r, err := a.Store.ReviewFraud(ctx, in.OrderID, in.ReviewerID, in.Approve, in.Note)
 	if errs.Is(err, errs.Conflict) {
 		return FraudReviewResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeReviewConflict, err)

@@ -118,7 +118,7 @@ func (s *Server) reviewOrder(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Minute)
 	defer cancel()
 	out, err := s.FraudReviews.ReviewOrder(ctx, id, workflows.FraudDecision{
-		Decision: req.Decision, ReviewerID: mustClaims(c).UserID(), Note: req.Note})
+		Decision: req.Decision, ReviewerID: mustClaims(c).UserID(), Note: req.Note, Actor: requestActor(c)})
 	switch {
 	case err == nil && out.Decision != "" && out.Decision != reviewed(req.Decision):
 		// The saga took another admin's decision first (a repeat of the same decision is told

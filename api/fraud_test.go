@@ -169,7 +169,9 @@ func TestFraudReviewDecision(t *testing.T) {
 	if approved.Decision != store.FraudApproved || approved.Status != store.OrderAwaitingPayment || approved.CancelReason != nil {
 		t.Errorf("approve answered %+v", approved)
 	}
-	if d := fake.decisions[order]; d != (workflows.FraudDecision{Decision: "approve", ReviewerID: admin.ID, Note: "called the customer"}) {
+	// The decision carries the admin as the actor, so the saga's record of it is audited as theirs.
+	if d := fake.decisions[order]; d.Decision != "approve" || d.ReviewerID != admin.ID || d.Note != "called the customer" ||
+		d.Actor.AccountID != admin.ID || d.Actor.Role != store.RoleAdmin || d.Actor.RequestID == "" {
 		t.Errorf("saga got %+v", d)
 	}
 	var rejected struct {

@@ -113,6 +113,12 @@ func (s *Server) cancelOrder(c *gin.Context) {
 	out, err := s.Checkouts.CancelOrder(ctx, o.ID, reason)
 	switch {
 	case err == nil && out.Canceled:
+		// The saga canceled the order without the admin in its transaction: the trail says who.
+		if err := s.Store.RecordActorAudit(c.Request.Context(), store.AuditRecord{Action: "order.cancel", ResourceType: "order",
+			ResourceID: o.ID, Before: map[string]string{"status": o.Status},
+			After: map[string]string{"status": store.OrderCanceled, "cancel_reason": reason}}); err != nil {
+			s.Logger.ErrorContext(c, "audit record of a cancel not written", "order", o.ID, "err", err)
+		}
 		s.respondOrder(c, http.StatusOK, o.ID)
 	case err == nil || errors.Is(err, workflows.ErrCancelTooLate):
 		// The order was placed first: the caller is told so, never promised a cancel.

@@ -224,6 +224,14 @@ func TestCancelOrder(t *testing.T) {
 	if got := e.orderAs(f.buyer.Token, placed.ID); got.Status != "placed" {
 		t.Errorf("refused cancel changed a placed order: %s", got.Status)
 	}
+	// The admin's cancel is on the audit trail as the admin's; the customer's is not audited.
+	var byAdminRecords, byCustomerRecords int
+	if err := e.Store.Pool.QueryRow(t.Context(), `SELECT count(*) FILTER (WHERE resource_id = $1 AND actor_id = $2),
+		       count(*) FILTER (WHERE resource_id = $3)
+		FROM audit_log WHERE action = 'order.cancel'`, byAdmin.ID, f.admin.ID, mine.ID).Scan(&byAdminRecords, &byCustomerRecords); err != nil ||
+		byAdminRecords != 1 || byCustomerRecords != 0 {
+		t.Errorf("order.cancel records: admin's %d, customer's %d (%v), want 1 and 0", byAdminRecords, byCustomerRecords, err)
+	}
 }
 
 // TestCancelOrderWithoutSaga: an order whose saga never started (Temporal was down at checkout)

@@ -107,6 +107,12 @@ func TestFraudScreenRejectsAndReviews(t *testing.T) {
 		approved.ID).Scan(&decision, &reviewer); err != nil || decision != store.FraudApproved || reviewer != admin.ID {
 		t.Errorf("approved order records %s by %s (%v), want approved by %s", decision, reviewer, err, admin.ID)
 	}
+	// The saga records the admin's decision, and the audit trail says it was that admin's.
+	var audited int
+	if err := e.db.QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE resource_type = 'order' AND resource_id = $1
+		AND actor_id = $2 AND after ->> 'fraud_decision' = 'approved'`, approved.ID, admin.ID).Scan(&audited); err != nil || audited != 1 {
+		t.Errorf("audit records of the approval by %s: %d (%v), want 1", admin.ID, audited, err)
+	}
 
 	// The same decision again is told its outcome again; the other decision, or one on an order
 	// never in review, is a 409; no such order, a 404.

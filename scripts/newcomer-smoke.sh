@@ -10,7 +10,8 @@ Usage: scripts/newcomer-smoke.sh        (also run by: make test, make smoke)
 
 Starts scripts/dev.sh in the background on spare ports against a fresh database, waits for
 /readyz, then with curl: registers a customer, logs in, reads /api/v1/users/me, lists
-/api/v1/products (demo data), searches it with a typo, pages through /api/v1/categories (the list envelope), fetches
+/api/v1/products (demo data), searches it with a typo, asks for a copy of its data (the export
+workflow), pages through /api/v1/categories (the list envelope), fetches
 /docs/ and /metrics, opens the Temporal UI, and finally
 stops dev.sh with SIGTERM and checks that it shut down cleanly. Everything it started is
 stopped by PID and the database is dropped, whatever happens.
@@ -309,6 +310,19 @@ expect "its recommendations (200)" 200 \
 request GET /api/v1/users/me/recommendations "" "$token"
 expect "the newcomer's recommendations (200)" 200 \
   "the answer lists recommended products" '[ "$(json ".items | length" "$body")" -ge 0 ] 2>/dev/null'
+
+# The newcomer takes a copy of their data: the export workflow builds the archive on the worker.
+request POST /api/v1/users/me/export "{}" "$token"
+export_id=""
+expect "ask for a copy of my data (202, an export workflow)" 202 \
+  "the export has an id" 'export_id=$(json .id "$body") && [ -n "$export_id" ] && [ "$export_id" != null ]'
+for _ in $(seq 1 60); do
+  request GET "/api/v1/users/me/exports/$export_id" "" "$token"
+  [ "$(json .status "$body")" = ready ] && break
+  sleep 1 # the workflow's progress, polled with a one-minute deadline
+done
+expect "the export is ready within a minute (200)" 200 \
+  "its status is ready and it counts the profile" '[ "$(json .status "$body")" = ready ] && [ "$(json .counts.profile "$body")" = 1 ]'
 
 # Every list answers {"items": [...], "next_cursor": ...}, next_cursor null on the last page.
 request GET "/api/v1/categories?limit=1"

@@ -59,3 +59,14 @@ func auditJSON(v any) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// RecordActorAudit writes r in a transaction of its own when ctx carries an actor, and does
+// nothing otherwise: for a person's change that another process carried out (an admin's cancel
+// that the checkout saga performed), whose rows were changed without that person in the
+// transaction.
+func (s *Store) RecordActorAudit(ctx context.Context, r AuditRecord) error {
+	if _, ok := audit.ActorFrom(ctx); !ok {
+		return nil
+	}
+	return s.InTx(ctx, func(tx pgx.Tx) error { return RecordAudit(ctx, tx, r) })
+}

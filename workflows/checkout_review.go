@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"shopflow/activities"
+	"shopflow/audit"
 	"shopflow/store"
 )
 
@@ -42,6 +43,8 @@ type FraudDecision struct {
 	Decision   string // ReviewApprove or ReviewReject
 	ReviewerID string
 	Note       string
+	// Actor is the admin who decided, for the audit record of the order's change.
+	Actor audit.Actor
 }
 
 // ReviewOutcome is what became of the order after the decision.
@@ -150,7 +153,8 @@ func (s *checkoutSaga) awaitReview(ctx workflow.Context) (goOn bool, res Checkou
 	var a *activities.Checkout
 	var recorded activities.FraudReviewResult
 	if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, reviewRecordOptions), a.RecordFraudReview,
-		activities.FraudReviewInput{OrderID: s.in.OrderID, ReviewerID: decision.ReviewerID, Approve: approve, Note: decision.Note}).
+		activities.FraudReviewInput{OrderID: s.in.OrderID, ReviewerID: decision.ReviewerID, Approve: approve, Note: decision.Note,
+			Actor: decision.Actor}).
 		Get(ctx, &recorded); err != nil {
 		// The decision stands: the order's row misses who made it, the log keeps it.
 		workflow.GetLogger(ctx).Warn("fraud review not recorded on the order", "order", s.in.OrderID,
