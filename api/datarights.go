@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -135,17 +134,8 @@ func (s *Server) eraseMe(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, err := s.Store.UserByID(c, mustClaims(c).UserID())
-	if err != nil {
-		s.fail(c, fmt.Errorf("load current user: %w", err))
-		return
-	}
-	if err := s.allowLogin(c, strings.ToLower(u.Email), c.ClientIP()); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !s.Passwords.Check(u.PasswordHash, req.CurrentPassword) {
-		s.fail(c, fieldInvalid("current_password", "is not the account's password"))
+	u, ok := s.currentPasswordChecked(c, req.CurrentPassword)
+	if !ok {
 		return
 	}
 	// The customer's own IP and user agent would outlive them in the audit record: only the

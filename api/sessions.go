@@ -127,17 +127,8 @@ func (s *Server) changePassword(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, err := s.Store.UserByID(c, mustClaims(c).UserID())
-	if err != nil {
-		s.fail(c, fmt.Errorf("load current user: %w", err))
-		return
-	}
-	if err := s.allowLogin(c, strings.ToLower(u.Email), c.ClientIP()); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !s.Passwords.Check(u.PasswordHash, req.CurrentPassword) {
-		s.fail(c, fieldInvalid("current_password", "is not the account's password"))
+	u, ok := s.currentPasswordChecked(c, req.CurrentPassword)
+	if !ok {
 		return
 	}
 	hash, err := s.Passwords.Hash(req.NewPassword)
@@ -207,4 +198,24 @@ func (s *Server) forgetSessionOf(ctx context.Context, refreshToken string) {
 	case ok:
 		s.principals.forgetSession(user, family)
 	}
+}
+
+// currentPasswordChecked loads the caller's account and checks that password is its current
+// one, answering the failure itself (false). Attempts spend the login budget, so a stolen
+// access token cannot be used to guess the password freely.
+func (s *Server) currentPasswordChecked(c *gin.Context, password string) (store.User, bool) {
+	u, err := s.Store.UserByID(c, mustClaims(c).UserID())
+	if err != nil {
+		s.fail(c, fmt.Errorf("load current user: %w", err))
+		return store.User{}, false
+	}
+	if err := s.allowLogin(c, strings.ToLower(u.Email), c.ClientIP()); err != nil {
+		s.fail(c, err)
+		return store.User{}, false
+	}
+	if !s.Passwords.Check(u.PasswordHash, password) {
+		s.fail(c, fieldInvalid("current_password", "is not the account's password"))
+		return store.User{}, false
+	}
+	return u, true
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,9 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"shopflow/errs"
@@ -84,15 +81,6 @@ type OrderPage struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// orderCursor is the position after a page's last order. Keyset pagination stays stable while
-// new orders arrive at the head of the list.
-type orderCursor struct {
-	// Query fingerprints the filters, so a cursor is refused by a list it did not come from.
-	Query     string    `json:"q"`
-	CreatedAt time.Time `json:"t"`
-	ID        string    `json:"id"`
-}
-
 func (f OrderFilter) fingerprint() string {
 	b, _ := json.Marshal([]string{f.CustomerID, f.SellerID, f.Status})
 	sum := sha256.Sum256(b)
@@ -121,7 +109,7 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (OrderPage, error
 		where = append(where, "o.status = "+arg(f.Status))
 	}
 	if f.Cursor != "" {
-		c, err := decodeOrderCursor(f.Cursor, f.fingerprint())
+		c, err := decodeTimeCursor(f.Cursor, f.fingerprint())
 		if err != nil {
 			return OrderPage{}, err
 		}
@@ -140,36 +128,10 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (OrderPage, error
 	if len(orders) > f.Limit {
 		page.Items = orders[:f.Limit]
 		last := page.Items[f.Limit-1]
-		b, err := json.Marshal(orderCursor{Query: f.fingerprint(), CreatedAt: last.CreatedAt, ID: last.ID})
-		if err != nil {
-			return OrderPage{}, fmt.Errorf("list orders: encode cursor: %w", err)
-		}
-		next := base64.RawURLEncoding.EncodeToString(b)
+		next := timeCursor{Query: f.fingerprint(), CreatedAt: last.CreatedAt, ID: last.ID}.encode()
 		page.NextCursor = &next
 	}
 	return page, nil
-}
-
-func decodeOrderCursor(cursor, query string) (orderCursor, error) {
-	bad := invalidParam("cursor", "is not a cursor this list gave out")
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return orderCursor{}, bad
-	}
-	var c orderCursor
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.CreatedAt.IsZero() {
-		return orderCursor{}, bad
-	}
-	// A forged id must be a 400 here, not a database error later.
-	if _, err := uuid.Parse(c.ID); err != nil {
-		return orderCursor{}, bad
-	}
-	if c.Query != query {
-		return orderCursor{}, invalidParam("cursor", "was made for a list with other filters; start again without a cursor")
-	}
-	return c, nil
 }
 
 // loadOrders reads the orders selected by tail (WHERE/ORDER/LIMIT over alias o), then their

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,9 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -30,13 +27,6 @@ type ReturnFilter struct {
 type ReturnPage struct {
 	Items      []Return `json:"items"`
 	NextCursor *string  `json:"next_cursor"`
-}
-
-// returnCursor is the position after a page's last return, tied to the filters it came from.
-type returnCursor struct {
-	Query     string    `json:"q"`
-	CreatedAt time.Time `json:"t"`
-	ID        string    `json:"id"`
 }
 
 func (f ReturnFilter) fingerprint() string {
@@ -71,7 +61,7 @@ func (s *Store) ListReturns(ctx context.Context, f ReturnFilter) (ReturnPage, er
 		where = append(where, "r.order_id = "+arg(f.OrderID)+"::uuid")
 	}
 	if f.Cursor != "" {
-		c, err := decodeReturnCursor(f.Cursor, f.fingerprint())
+		c, err := decodeTimeCursor(f.Cursor, f.fingerprint())
 		if err != nil {
 			return ReturnPage{}, err
 		}
@@ -90,8 +80,7 @@ func (s *Store) ListReturns(ctx context.Context, f ReturnFilter) (ReturnPage, er
 	if len(items) > f.Limit {
 		page.Items = items[:f.Limit]
 		last := page.Items[f.Limit-1]
-		b, _ := json.Marshal(returnCursor{Query: f.fingerprint(), CreatedAt: last.CreatedAt, ID: last.ID})
-		next := base64.RawURLEncoding.EncodeToString(b)
+		next := timeCursor{Query: f.fingerprint(), CreatedAt: last.CreatedAt, ID: last.ID}.encode()
 		page.NextCursor = &next
 	}
 	ids := make([]string, len(page.Items))
@@ -106,25 +95,4 @@ func (s *Store) ListReturns(ctx context.Context, f ReturnFilter) (ReturnPage, er
 		page.Items[i].Lines = lines[page.Items[i].ID]
 	}
 	return page, nil
-}
-
-func decodeReturnCursor(cursor, query string) (returnCursor, error) {
-	bad := invalidParam("cursor", "is not a cursor this list gave out")
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return returnCursor{}, bad
-	}
-	var c returnCursor
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.CreatedAt.IsZero() {
-		return returnCursor{}, bad
-	}
-	if _, err := uuid.Parse(c.ID); err != nil {
-		return returnCursor{}, bad
-	}
-	if c.Query != query {
-		return returnCursor{}, invalidParam("cursor", "was made for a list with other filters; start again without a cursor")
-	}
-	return c, nil
 }
