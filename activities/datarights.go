@@ -29,7 +29,7 @@ type DataRights struct {
 	// Files is report storage, where export archives are written (under exports/<user id>/).
 	Files report.Storage
 	// Redis and RedisPrefix: erasure deletes the keys that hold the customer's id or email.
-	Redis       *redis.Client
+	Redis       redis.UniversalClient
 	RedisPrefix string
 	// PublicURL is the shop's public address (SHOPFLOW_PUBLIC_URL), the base of the download
 	// link in the export notice; empty gives a path relative to the API's host.

@@ -47,7 +47,7 @@ type testEnv struct {
 	app    *app.App
 	Server *api.Server
 	Store  *store.Store
-	Redis  *redis.Client
+	Redis  redis.UniversalClient
 	Tokens *auth.Tokens
 	Config config.Config
 	// Sagas records what the API asked of checkout workflows (no Temporal in API tests).

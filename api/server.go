@@ -37,7 +37,7 @@ type Check struct {
 type Deps struct {
 	Config    config.Config
 	Store     *store.Store
-	Redis     *redis.Client
+	Redis     redis.UniversalClient
 	Tokens    *auth.Tokens
 	Passwords *auth.Passwords
 	Logger    *slog.Logger

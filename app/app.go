@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 
 	"shopflow/auth"
 	"shopflow/config"
@@ -49,7 +50,7 @@ type App struct {
 	Log      *slog.Logger
 	Pool     *pgxpool.Pool
 	Store    *store.Store
-	Redis    *redis.Client
+	Redis    redis.UniversalClient
 	Temporal client.Client
 	// Registry holds the process's metrics (Go runtime, Temporal SDK, HTTP) for /metrics.
 	Registry  *prometheus.Registry
@@ -86,16 +87,23 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (_ *App, err err
 		}
 	}()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if a.Pool, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+	if err := a.startTracing(ctx, opts); err != nil {
+		return nil, err
+	}
+	if a.Pool, err = store.Open(ctx, cfg.DatabaseURL, a.queryTracer()); err != nil {
 		return nil, err
 	}
 	a.Store = store.New(a.Pool)
 	a.Store.PricesIncludeTax = cfg.PricesIncludeTax
-	ropt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("SHOPFLOW_REDIS_URL: %w", err)
+	if err := a.openReplicas(ctx); err != nil {
+		return nil, err
 	}
-	a.Redis = redis.NewClient(ropt)
+	if a.Redis, err = openRedis(cfg); err != nil {
+		return nil, err
+	}
+	if err := a.instrumentRedis(); err != nil {
+		return nil, err
+	}
 	if err := a.buildComponents(); err != nil {
 		return nil, err
 	}
@@ -135,15 +143,16 @@ func (a *App) connectTemporal(ctx context.Context, opts Options) error {
 		return nil
 	}
 	var err error
-	a.Temporal, err = DialTemporal(ctx, a.Config, a.Log, a.Registry, opts.LazyTemporal)
+	a.Temporal, err = DialTemporal(ctx, a.Config, a.Log, a.Registry, a.temporalInterceptors(), opts.LazyTemporal)
 	a.ownTemporal = err == nil
 	return err
 }
 
 // DialTemporal builds the Temporal client from config, with the SDK's metrics in reg; lazy
 // connects on first use. Commands that need Temporal alone (`shopflow temporal setup`) use it.
-func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, reg prometheus.Registerer, lazy bool) (client.Client, error) {
-	topts, err := worker.ClientOptions(cfg, log, reg)
+func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, reg prometheus.Registerer,
+	interceptors []interceptor.ClientInterceptor, lazy bool) (client.Client, error) {
+	topts, err := worker.ClientOptions(cfg, log, reg, interceptors)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +173,7 @@ func (a *App) Close() {
 	if a.Pool != nil {
 		a.Pool.Close()
 	}
+	a.stopTracing()
 }
 
 // EnsureAdmin creates the first admin from SHOPFLOW_ADMIN_EMAIL/PASSWORD when both are set.

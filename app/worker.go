@@ -12,7 +12,7 @@ import (
 func (a *App) WorkerDeps() worker.Deps {
 	return worker.Deps{Config: a.Config, Client: a.Temporal, Store: a.Store, Payments: a.Payments, Redis: a.Redis,
 		Logger: a.Log, Notifier: a.Notifier, ReportFiles: a.ReportFiles, ReportZone: a.ReportZone,
-		SearchCatalog: a.SearchCatalog, SearchIndex: a.SearchIndex}
+		SearchCatalog: a.SearchCatalog, SearchIndex: a.SearchIndex, Registry: a.Registry, Queues: a.Config.WorkerQueues}
 }
 
 // NewWorker builds the Temporal worker with every workflow and activity registered, not started.

@@ -140,6 +140,13 @@ type Config struct {
 	ReviewConfig
 	RecommendConfig
 	AfterSaleConfig
+	TemporalConnConfig
+	QueueConfig
+	VersioningConfig
+	MetricsConfig
+	TracingConfig
+	RedisConfig
+	ReplicaConfig
 }
 
 // Payment providers.

@@ -32,6 +32,13 @@ func (c Config) Validate() error {
 		c.validateReviews,
 		c.validateRecommend,
 		c.validateAfterSale,
+		c.validateTemporalConn,
+		c.validateQueues,
+		c.validateVersioning,
+		c.validateMetrics,
+		c.validateTracing,
+		c.validateRedis,
+		c.validateReplicas,
 	} {
 		validate(&p)
 	}

@@ -180,8 +180,8 @@ func shopflowBinary(t *testing.T) string {
 type env struct {
 	t         *testing.T
 	cfg       config.Config
-	db        *pgxpool.Pool // the test's own connections, for setup and assertions
-	redis     *redis.Client // the API's client
+	db        *pgxpool.Pool         // the test's own connections, for setup and assertions
+	redis     redis.UniversalClient // the API's client
 	temporal  client.Client
 	checkouts *workflows.Checkouts // the API's, for the test's own queries of sagas
 	api       *httptest.Server

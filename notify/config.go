@@ -27,7 +27,7 @@ func DefaultRates() map[string]int { return map[string]int{"email": 14, "sms": 1
 
 // NewServiceFromConfig builds the Service with every configured channel, paced in Redis when
 // rdb is set (keys under redisPrefix).
-func NewServiceFromConfig(cfg Config, st *store.Store, rdb *redis.Client, redisPrefix string, logger *slog.Logger) (*Service, error) {
+func NewServiceFromConfig(cfg Config, st *store.Store, rdb redis.UniversalClient, redisPrefix string, logger *slog.Logger) (*Service, error) {
 	channels := []Channel{InApp{}}
 	if cfg.Email.Host != "" {
 		e, err := NewEmail(cfg.Email)

@@ -25,7 +25,7 @@ type RedisLimiter struct {
 
 // NewRedisLimiter paces each channel in perSecond to that many messages a second (burst the
 // same); a channel absent or at zero is unlimited.
-func NewRedisLimiter(rdb *redis.Client, prefix string, perSecond map[string]int) *RedisLimiter {
+func NewRedisLimiter(rdb redis.UniversalClient, prefix string, perSecond map[string]int) *RedisLimiter {
 	limits := map[string]redis_rate.Limit{}
 	for ch, n := range perSecond {
 		if n > 0 {

@@ -20,7 +20,7 @@ import (
 // and identical queries arriving together share one computation.
 type Cache struct {
 	ttl    time.Duration
-	redis  *redis.Client // nil: in process only
+	redis  redis.UniversalClient // nil: in process only
 	prefix string
 	local  *expirable.LRU[string, entry]
 	flight singleflight.Group
@@ -43,7 +43,7 @@ const cacheEntries = 10000
 const cacheRedisTimeout = 100 * time.Millisecond
 
 // NewCache returns a cache of answers kept for ttl; rdb may be nil. A zero ttl caches nothing.
-func NewCache(ttl time.Duration, rdb *redis.Client, prefix string, logger *slog.Logger) *Cache {
+func NewCache(ttl time.Duration, rdb redis.UniversalClient, prefix string, logger *slog.Logger) *Cache {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

@@ -90,7 +90,7 @@ func TestCacheKeepsNoErrorsAndZeroTTLCachesNothing(t *testing.T) {
 func TestCacheWorksWithoutRedis(t *testing.T) {
 	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond})
 	defer down.Close()
-	for _, rdb := range []*redis.Client{nil, down} {
+	for _, rdb := range []redis.UniversalClient{nil, down} {
 		c := search.NewCache(time.Minute, rdb, "x:", nil)
 		var n int
 		for range 3 {

@@ -29,11 +29,14 @@ type Store struct {
 // New returns a Store over an open pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{Pool: pool} }
 
-// Open connects to databaseURL and checks the connection.
-func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+// Open connects to databaseURL and checks the connection; tracer, when not nil, sees every query.
+func Open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
 	cfg, err := poolConfig(databaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if tracer != nil {
+		cfg.ConnConfig.Tracer = tracer
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

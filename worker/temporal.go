@@ -12,6 +12,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.temporal.io/sdk/client"
 	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
+	"go.temporal.io/sdk/interceptor"
 	tlog "go.temporal.io/sdk/log"
 
 	"shopflow/config"
@@ -19,13 +20,14 @@ import (
 
 // ClientOptions builds Temporal client options whose SDK metrics (workflow and activity task
 // latencies, poll counts, failures) land in reg, so /metrics shows them beside the HTTP ones.
-func ClientOptions(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (client.Options, error) {
+// interceptors (tracing) apply to the client's calls and to workers built on it.
+func ClientOptions(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer, interceptors []interceptor.ClientInterceptor) (client.Options, error) {
 	exporter, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithNamespace("temporal"))
 	if err != nil {
 		return client.Options{}, fmt.Errorf("temporal metrics exporter: %w", err)
 	}
 	meter := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter)).Meter("temporal-sdk-go")
-	return client.Options{
+	opts := client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(logger.With("component", "temporal")),
@@ -33,7 +35,12 @@ func ClientOptions(cfg config.Config, logger *slog.Logger, reg prometheus.Regist
 			Meter:   meter,
 			OnError: func(err error) { logger.Warn("temporal metric not recorded", "err", err) },
 		}),
-	}, nil
+		Interceptors: interceptors,
+	}
+	if err := secureConnection(&opts, cfg); err != nil {
+		return client.Options{}, err
+	}
+	return opts, nil
 }
 
 // Dial connects to Temporal now, failing if it does not answer.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -29,7 +30,7 @@ type Deps struct {
 	Client   client.Client
 	Store    *store.Store
 	Payments payment.Provider
-	Redis    *redis.Client
+	Redis    redis.UniversalClient
 	Logger   *slog.Logger
 	// Notifier sends order notifications, notification files and seller digests.
 	Notifier *notify.Service
@@ -41,6 +42,10 @@ type Deps struct {
 	// (nil with the postgres backend).
 	SearchCatalog activities.SearchCatalog
 	SearchIndex   search.Index
+	// Registry holds the process's metrics, served on the worker's /metrics.
+	Registry *prometheus.Registry
+	// Queues are the task queue roles this process serves (config.QueueCheckout, QueueBatch).
+	Queues []string
 }
 
 // reservationGrace is how long held stock outlives its saga's payment timeout before the
@@ -51,7 +56,7 @@ const reservationGrace = 2 * time.Minute
 func New(d Deps) sdkworker.Worker {
 	// Autoscaling pollers: with the SDK's fixed two workflow-task pollers, a burst of new sagas
 	// queues behind them for its first task; autoscaling adds pollers while a backlog lasts.
-	w := sdkworker.New(d.Client, d.Config.TaskQueue, options(d.Config))
+	w := sdkworker.New(d.Client, d.Config.TaskQueue, options(d.Config, config.QueueCheckout))
 	register(w, d)
 	return w
 }
@@ -59,12 +64,13 @@ func New(d Deps) sdkworker.Worker {
 // options are the SDK worker options: pollers that scale with the backlog, and a stop that
 // waits up to SHOPFLOW_SHUTDOWN_TIMEOUT for running activities to finish (a deploy or scale-in
 // lets a charge or a report chunk complete instead of cutting it off for a retry).
-func options(cfg config.Config) sdkworker.Options {
+func options(cfg config.Config, queue string) sdkworker.Options {
 	autoscale := sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{})
 	return sdkworker.Options{
 		WorkflowTaskPollerBehavior: autoscale,
 		ActivityTaskPollerBehavior: autoscale,
 		WorkerStopTimeout:          cfg.ShutdownTimeout,
+		DeploymentOptions:          deploymentOptions(cfg, queue),
 	}
 }
 
@@ -108,6 +114,11 @@ func Run(ctx context.Context, d Deps) error {
 	}
 	d.Logger.Info("worker started", "task_queue", d.Config.TaskQueue, "namespace", d.Config.TemporalNamespace)
 	var pushes sync.WaitGroup
+	pushes.Go(func() {
+		if err := serveHealth(ctx, d); err != nil {
+			d.Logger.Error("worker /metrics and /healthz stopped", "err", err)
+		}
+	})
 	if d.Store != nil {
 		outbox := &OutboxPush{Pool: d.Store.Pool, Client: d.Client, TaskQueue: d.Config.TaskQueue, Logger: d.Logger}
 		pushes.Go(func() { outbox.Run(ctx) })

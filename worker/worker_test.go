@@ -10,7 +10,7 @@ import (
 // A stopping worker waits for running activities up to the shutdown timeout, as a deploy
 // needs; the SDK's default is to cancel them at once.
 func TestStoppingWorkerDrainsRunningActivities(t *testing.T) {
-	o := options(config.Config{ShutdownTimeout: 42 * time.Second})
+	o := options(config.Config{ShutdownTimeout: 42 * time.Second}, config.QueueCheckout)
 	if o.WorkerStopTimeout != 42*time.Second {
 		t.Fatalf("WorkerStopTimeout %s, want SHOPFLOW_SHUTDOWN_TIMEOUT (42s)", o.WorkerStopTimeout)
 	}

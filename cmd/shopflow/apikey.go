@@ -85,7 +85,7 @@ func (c *cli) withKeyStore(ctx context.Context, fn func(ctx context.Context, st 
 	if err != nil {
 		return err
 	}
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	pool, err := store.Open(ctx, cfg.DatabaseURL, nil)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 			if err := ensureDatabase(ctx, cfg.DatabaseURL); err != nil {
 				return err
 			}
-			pool, err := store.Open(ctx, cfg.DatabaseURL)
+			pool, err := store.Open(ctx, cfg.DatabaseURL, nil)
 			if err != nil {
 				return err
 			}
@@ -153,7 +153,7 @@ func (c *cli) migrateCommand() *cobra.Command {
 				return err
 			}
 			log := newLogger(cfg, c.stderr)
-			pool, err := store.Open(cmd.Context(), cfg.DatabaseURL)
+			pool, err := store.Open(cmd.Context(), cfg.DatabaseURL, nil)
 			if err != nil {
 				return err
 			}
@@ -233,7 +233,7 @@ An existing account with that email is left unchanged.`,
 			if err != nil {
 				return err
 			}
-			pool, err := store.Open(cmd.Context(), cfg.DatabaseURL)
+			pool, err := store.Open(cmd.Context(), cfg.DatabaseURL, nil)
 			if err != nil {
 				return err
 			}

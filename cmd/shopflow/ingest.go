@@ -93,13 +93,13 @@ func (c *cli) runIngest(ctx context.Context, cfg config.Config, opts ingestOptio
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	pool, err := store.Open(ctx, cfg.DatabaseURL, nil)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	st := store.New(pool)
-	topts, err := worker.ClientOptions(cfg, log, prometheus.NewRegistry())
+	topts, err := worker.ClientOptions(cfg, log, prometheus.NewRegistry(), nil)
 	if err != nil {
 		return err
 	}

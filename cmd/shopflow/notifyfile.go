@@ -69,7 +69,7 @@ within --timeout.`,
 			if err != nil {
 				return err
 			}
-			pool, err := store.Open(cmd.Context(), cfg.DatabaseURL)
+			pool, err := store.Open(cmd.Context(), cfg.DatabaseURL, nil)
 			if err != nil {
 				return err
 			}

@@ -102,7 +102,7 @@ func reportDays(from, to string) ([]time.Time, error) {
 
 // reportThroughWorkflow runs the days one by one on Temporal.
 func (c *cli) reportThroughWorkflow(ctx context.Context, cfg config.Config, days []time.Time) error {
-	topts, err := worker.ClientOptions(cfg, reportLogger(cfg, c.stderr), prometheus.NewRegistry())
+	topts, err := worker.ClientOptions(cfg, reportLogger(cfg, c.stderr), prometheus.NewRegistry(), nil)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (c *cli) reportDirect(ctx context.Context, cfg config.Config, days []time.T
 	if err != nil {
 		return err
 	}
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	pool, err := store.Open(ctx, cfg.DatabaseURL, nil)
 	if err != nil {
 		return err
 	}

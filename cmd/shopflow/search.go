@@ -44,7 +44,7 @@ exit status 1 when it fails (the old index then stays live).`,
 			if cfg.SearchBackend != config.SearchElasticsearch {
 				return fmt.Errorf("SHOPFLOW_SEARCH_BACKEND is %s: only the elasticsearch backend has an index to rebuild", cfg.SearchBackend)
 			}
-			tc, err := app.DialTemporal(cmd.Context(), cfg, newLogger(cfg, c.stderr), prometheus.NewRegistry(), false)
+			tc, err := app.DialTemporal(cmd.Context(), cfg, newLogger(cfg, c.stderr), prometheus.NewRegistry(), nil, false)
 			if err != nil {
 				return err
 			}

@@ -29,7 +29,7 @@ namespace-admin rights; workers and the API do not. 'shopflow dev' runs it on st
 			if err != nil {
 				return err
 			}
-			tc, err := app.DialTemporal(cmd.Context(), cfg, newLogger(cfg, c.stderr), prometheus.NewRegistry(), false)
+			tc, err := app.DialTemporal(cmd.Context(), cfg, newLogger(cfg, c.stderr), prometheus.NewRegistry(), nil, false)
 			if err != nil {
 				return err
 			}
