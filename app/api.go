@@ -55,16 +55,16 @@ func (a *App) apiDeps() api.Deps {
 	checkouts := &workflows.Checkouts{Client: a.Temporal, TaskQueue: cfg.TaskQueue, PaymentTimeout: cfg.PaymentTimeout,
 		FraudReviewTimeout: cfg.FraudReviewTimeout, EagerStart: true}
 	d.Checkouts, d.FraudReviews = checkouts, checkouts
-	d.Batches = &workflows.Ingests{Client: a.Temporal, TaskQueue: cfg.TaskQueue}
-	jobs := &workflows.Jobs{Client: a.Temporal, TaskQueue: cfg.TaskQueue, Window: cfg.TopSellersWindow, N: cfg.TopSellersN,
+	d.Batches = &workflows.Ingests{Client: a.Temporal, TaskQueue: cfg.BatchTaskQueue}
+	jobs := &workflows.Jobs{Client: a.Temporal, TaskQueue: cfg.BatchTaskQueue, Window: cfg.TopSellersWindow, N: cfg.TopSellersN,
 		RankChangeThreshold: cfg.DigestRankChange}
 	d.Jobs, d.SearchJobs = jobs, jobs
-	d.Reports = &workflows.ReportJobs{Client: a.Temporal, TaskQueue: cfg.TaskQueue,
+	d.Reports = &workflows.ReportJobs{Client: a.Temporal, TaskQueue: cfg.BatchTaskQueue,
 		DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}
-	d.Announcer = &workflows.Promotions{Client: a.Temporal, TaskQueue: cfg.TaskQueue, BatchSize: cfg.PromotionBatchSize}
+	d.Announcer = &workflows.Promotions{Client: a.Temporal, TaskQueue: cfg.BatchTaskQueue, BatchSize: cfg.PromotionBatchSize}
 	d.Returns = &workflows.Returns{Client: a.Temporal, TaskQueue: cfg.TaskQueue, ShipWindow: cfg.ReturnShipWindow}
 	d.Refunds = &workflows.Refunds{Client: a.Temporal, TaskQueue: cfg.TaskQueue}
-	d.DataRights = &workflows.DataRights{Client: a.Temporal, TaskQueue: cfg.TaskQueue, LinkTTL: cfg.ExportLinkTTL}
+	d.DataRights = &workflows.DataRights{Client: a.Temporal, TaskQueue: cfg.BatchTaskQueue, LinkTTL: cfg.ExportLinkTTL}
 	return d
 }
 

@@ -85,7 +85,7 @@ func EnsureSearchIndex(ctx context.Context, cfg config.Config, tc client.Client)
 	if len(live) > 0 {
 		return false, nil
 	}
-	jobs := &workflows.Jobs{Client: tc, TaskQueue: cfg.TaskQueue}
+	jobs := &workflows.Jobs{Client: tc, TaskQueue: cfg.BatchTaskQueue}
 	if _, _, err := jobs.ReindexSearch(ctx); err != nil {
 		return false, err
 	}

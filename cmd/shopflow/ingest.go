@@ -108,7 +108,7 @@ func (c *cli) runIngest(ctx context.Context, cfg config.Config, opts ingestOptio
 		return err
 	}
 	defer tc.Close()
-	starts := &workflows.Ingests{Client: tc, TaskQueue: cfg.TaskQueue}
+	starts := &workflows.Ingests{Client: tc, TaskQueue: cfg.BatchTaskQueue}
 	files := ingest.Files{Dir: cfg.IngestDir}
 
 	var submitted []submittedBatch

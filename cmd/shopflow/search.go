@@ -49,7 +49,7 @@ exit status 1 when it fails (the old index then stays live).`,
 				return err
 			}
 			defer tc.Close()
-			jobs := &workflows.Jobs{Client: tc, TaskQueue: cfg.TaskQueue}
+			jobs := &workflows.Jobs{Client: tc, TaskQueue: cfg.BatchTaskQueue}
 			id, run, err := jobs.ReindexSearch(cmd.Context())
 			if err != nil {
 				return err
