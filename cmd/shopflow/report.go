@@ -111,7 +111,7 @@ func (c *cli) reportThroughWorkflow(ctx context.Context, cfg config.Config, days
 		return err
 	}
 	defer tc.Close()
-	jobs := &workflows.ReportJobs{Client: tc, TaskQueue: cfg.TaskQueue, DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}
+	jobs := &workflows.ReportJobs{Client: tc, TaskQueue: cfg.BatchTaskQueue, DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}
 	return c.eachDay(days, func(day time.Time) (string, error) {
 		res, err := jobs.RunDailyReport(ctx, day)
 		if err != nil {
