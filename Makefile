@@ -92,3 +92,7 @@ bench-topsellers: ## top-sellers read benchmark with wrk (~2 min); figures into 
 .PHONY: bench-ingest
 bench-ingest: bin/temporal ## batch ingest benchmark (~2 min); figures into docs/BENCHMARKS.md
 	$(GO) run ./bench/ingest $(ARGS)
+
+.PHONY: bench-queues
+bench-queues: bin/temporal ## checkout p95 during a 1M-line ingest, shared vs separate task queues (~5 min); figures into docs/BENCHMARKS.md
+	$(GO) run ./bench/queues $(ARGS)

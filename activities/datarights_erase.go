@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
 
 	"shopflow/audit"
 	"shopflow/store"
@@ -64,21 +67,34 @@ func (a *DataRights) deleteRedisKeys(ctx context.Context, userID, email string) 
 		"*" + globEscape(a.RedisPrefix) + "*" + globEscape(userID) + "*",
 		"*" + globEscape(a.RedisPrefix) + "login:account:" + globEscape(strings.ToLower(email)),
 	}
-	var n int64
+	var n atomic.Int64
 	for _, p := range patterns {
-		iter := a.Redis.Scan(ctx, 0, p, 500).Iterator()
-		for iter.Next(ctx) {
-			deleted, err := a.Redis.Del(ctx, iter.Val()).Result()
-			if err != nil {
-				return n, err
+		err := forEachKeyNode(ctx, a.Redis, func(ctx context.Context, node redis.Cmdable) error {
+			iter := node.Scan(ctx, 0, p, 500).Iterator()
+			for iter.Next(ctx) {
+				deleted, err := node.Del(ctx, iter.Val()).Result()
+				if err != nil {
+					return err
+				}
+				n.Add(deleted)
 			}
-			n += deleted
-		}
-		if err := iter.Err(); err != nil {
-			return n, err
+			return iter.Err()
+		})
+		if err != nil {
+			return n.Load(), err
 		}
 	}
-	return n, nil
+	return n.Load(), nil
+}
+
+// forEachKeyNode runs fn on every node that holds keys: SCAN sees only the keys of the node it
+// is sent to, so on a Redis Cluster each master is scanned (concurrently) and its keys deleted
+// there; on one node or a Sentinel primary, fn runs once on the client itself.
+func forEachKeyNode(ctx context.Context, rdb redis.UniversalClient, fn func(context.Context, redis.Cmdable) error) error {
+	if cluster, ok := rdb.(*redis.ClusterClient); ok {
+		return cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error { return fn(ctx, node) })
+	}
+	return fn(ctx, rdb)
 }
 
 // globEscape quotes Redis glob characters, so an email like a[1]@x.com matches only itself.

@@ -372,7 +372,7 @@ func (s *Server) managedProduct(c *gin.Context) (store.Product, bool) {
 		s.fail(c, errNoStore())
 		return store.Product{}, false
 	}
-	p, err := s.Store.ProductByID(c, id)
+	p, err := s.Store.ProductByID(store.ReadPrimary(c), id) // the seller may have just created it
 	if err != nil {
 		s.fail(c, err)
 		return store.Product{}, false

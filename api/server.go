@@ -14,6 +14,7 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"shopflow/auth"
 	"shopflow/config"
@@ -24,6 +25,7 @@ import (
 	"shopflow/report"
 	"shopflow/search"
 	"shopflow/store"
+	"shopflow/tracing"
 	"shopflow/workflows"
 )
 
@@ -76,6 +78,8 @@ type Deps struct {
 	Returns    ReturnFlows
 	Refunds    RefundFlows
 	DataRights DataRightsFlows
+	// TracerProvider, when set, makes each request a span (tracing.GinMiddleware); nil traces none.
+	TracerProvider trace.TracerProvider
 }
 
 // ReportJobs runs the daily report job on demand.
@@ -169,6 +173,10 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
+	if s.TracerProvider != nil {
+		// First, so the request id, the access log and every handler run inside the request's span.
+		r.Use(tracing.GinMiddleware(s.TracerProvider, s.Config.ServiceName))
+	}
 	r.Use(withRequestID, s.accessLog, s.recoverPanics, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, errs.E(errs.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))

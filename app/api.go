@@ -28,17 +28,19 @@ func (a *App) API(adjust ...func(*api.Deps)) (*api.Server, error) {
 func (a *App) apiDeps() api.Deps {
 	cfg := a.Config
 	d := api.Deps{
-		Config:      cfg,
-		Store:       a.Store,
-		Redis:       a.Redis,
-		Tokens:      a.Tokens,
-		Passwords:   a.Passwords,
-		Logger:      a.Log,
-		Registry:    a.Registry,
-		Sandbox:     a.devSandbox(),
-		ReportFiles: a.ReportFiles,
-		Search:      a.Searcher,
-		SearchCache: search.NewCache(cfg.SearchCacheTTL, a.Redis, cfg.RedisPrefix, a.Log),
+		Config:    cfg,
+		Store:     a.Store,
+		Redis:     a.Redis,
+		Tokens:    a.Tokens,
+		Passwords: a.Passwords,
+		Logger:    a.Log,
+		// Traces each request into the workflows it starts; nil (no spans) when tracing is off.
+		TracerProvider: a.TracerProvider(),
+		Registry:       a.Registry,
+		Sandbox:        a.devSandbox(),
+		ReportFiles:    a.ReportFiles,
+		Search:         a.Searcher,
+		SearchCache:    search.NewCache(cfg.SearchCacheTTL, a.Redis, cfg.RedisPrefix, a.Log),
 		// Recommendations: lists from Redis, filtered against Postgres (app/recommend.go).
 		Recommendations: a.recommendations(),
 		Checks: []api.Check{

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 
@@ -26,6 +27,7 @@ import (
 	"shopflow/search"
 	pgsearch "shopflow/search/postgres"
 	"shopflow/store"
+	"shopflow/tracing"
 	"shopflow/worker"
 )
 
@@ -42,6 +44,9 @@ type Options struct {
 	// NoTemporal builds the App without a Temporal client: the API's tests run it that way,
 	// with fakes for the workflow-backed dependencies.
 	NoTemporal bool
+	// TracerProvider, when set, traces the App's components instead of the OTLP exporter of
+	// SHOPFLOW_OTLP_ENDPOINT (tests record spans in memory). The caller shuts it down.
+	TracerProvider trace.TracerProvider
 }
 
 // App is Shopflow wired: open connections and the components built on them.
@@ -69,6 +74,7 @@ type App struct {
 	SearchCatalog *pgsearch.Catalog
 
 	ownTemporal bool
+	tracing     tracingState
 }
 
 // Open connects to every dependency and builds the components. On error nothing stays open.
@@ -117,11 +123,14 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (_ *App, err err
 func (a *App) buildComponents() error {
 	cfg := a.Config
 	var err error
-	if a.Payments, err = newPaymentProvider(cfg, a.Pool, a.Log); err != nil {
+	if a.Payments, err = newPaymentProvider(cfg, a.Pool, a.Log, a.tracing.provider); err != nil {
 		return err
 	}
 	if a.Notifier, err = notify.NewServiceFromConfig(notifyConfig(cfg), a.Store, a.Redis, cfg.RedisPrefix, a.Log); err != nil {
 		return fmt.Errorf("notification channels: %w", err)
+	}
+	if a.Notifier.Metrics, err = notify.NewPrometheusMetrics(a.Registry); err != nil {
+		return err
 	}
 	if a.Passwords, err = auth.NewPasswords(cfg.BcryptCost); err != nil {
 		return err
@@ -140,7 +149,7 @@ func (a *App) buildComponents() error {
 func (a *App) connectTemporal(ctx context.Context, opts Options) error {
 	if opts.Temporal != nil || opts.NoTemporal {
 		a.Temporal = opts.Temporal
-		return nil
+		return a.traceTemporal(ctx)
 	}
 	var err error
 	a.Temporal, err = DialTemporal(ctx, a.Config, a.Log, a.Registry, a.temporalInterceptors(), opts.LazyTemporal)
@@ -170,6 +179,7 @@ func (a *App) Close() {
 	if a.Redis != nil {
 		_ = a.Redis.Close()
 	}
+	a.closeReplicas() // its lag checker reads the primary: stop it first
 	if a.Pool != nil {
 		a.Pool.Close()
 	}
@@ -200,14 +210,23 @@ var ErrNoPaymentProvider = errors.New("SHOPFLOW_PAYMENT_PROVIDER is not set: cho
 	"(no money moves: development and tests only)")
 
 // newPaymentProvider builds the provider chosen in config; there is no default, so a missing
-// Stripe secret can never quietly turn into orders placed without payment.
-func newPaymentProvider(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (payment.Provider, error) {
+// Stripe secret can never quietly turn into orders placed without payment. With tracing on (tp
+// not nil), each payment call is a span, and Stripe's HTTP requests are spans under it.
+func newPaymentProvider(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger, tp trace.TracerProvider) (payment.Provider, error) {
+	var tracer trace.Tracer
+	if tp != nil {
+		tracer = tp.Tracer("shopflow/payment")
+	}
 	switch cfg.Provider() {
 	case config.ProviderStripe:
-		return payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeSecretKey, BackendURL: cfg.StripeAPIURL}), nil
+		sc := payment.StripeConfig{SecretKey: cfg.StripeSecretKey, BackendURL: cfg.StripeAPIURL, Tracer: tracer}
+		if tp != nil {
+			sc.HTTPClient = tracing.HTTPClient(tp, payment.StripeTimeout)
+		}
+		return payment.NewStripe(sc), nil
 	case config.ProviderSandbox:
 		log.Warn("payments: the sandbox provider is in use; orders are placed without taking money (SHOPFLOW_PAYMENT_PROVIDER=sandbox)")
-		return &payment.Sandbox{Pool: pool}, nil
+		return &payment.Sandbox{Pool: pool, Tracer: tracer}, nil
 	}
 	return nil, ErrNoPaymentProvider
 }

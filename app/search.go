@@ -20,10 +20,11 @@ const searchCooldown = 5 * time.Second
 
 // buildSearch builds the searcher the API answers with and the index the worker keeps fresh
 // (nil with the postgres backend, which reads its tables directly). Each API server has its
-// own answer cache (apiDeps).
+// own answer cache (apiDeps). Postgres searches read a replica within the lag bound when there
+// is one (Store.Reader).
 func (a *App) buildSearch() error {
 	cfg := a.Config
-	pg := &pgsearch.Searcher{Pool: a.Pool}
+	pg := &pgsearch.Searcher{Pool: a.Pool, Reader: a.Store.Reader}
 	a.SearchCatalog = &pgsearch.Catalog{Pool: a.Pool}
 	if cfg.SearchBackend != config.SearchElasticsearch {
 		a.Searcher = pg

@@ -38,7 +38,7 @@ func TestAuditRetentionExportsThenRemovesOldRecords(t *testing.T) {
 	}
 
 	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.AuditRetentionScheduleID + "-" + randHex(4),
-		TaskQueue: e.cfg.TaskQueue}, workflows.AuditRetentionWorkflowName,
+		TaskQueue: e.cfg.BatchTaskQueue}, workflows.AuditRetentionWorkflowName,
 		workflows.AuditRetentionInput{Retention: e.cfg.AuditRetention, ChunkSize: 2})
 	if err != nil {
 		t.Fatal(err)

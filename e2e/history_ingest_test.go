@@ -52,7 +52,7 @@ func TestRecordIngestHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	inboxID := "inbox-" + randHex(4)
-	run, err := ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: inboxID, TaskQueue: ie.cfg.TaskQueue},
+	run, err := ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: inboxID, TaskQueue: ie.cfg.BatchTaskQueue},
 		workflows.IngestInboxWorkflowName, workflows.IngestInboxInput{})
 	if err != nil {
 		t.Fatal(err)

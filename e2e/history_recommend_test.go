@@ -37,7 +37,7 @@ func TestRecordRecommendationsHistory(t *testing.T) {
 	}
 	in := worker.RecommendationsInput(e.cfg)
 	in.MinSupport = 3
-	r := &workflows.Recommender{Client: e.temporal, TaskQueue: e.cfg.TaskQueue, Input: in}
+	r := &workflows.Recommender{Client: e.temporal, TaskQueue: e.cfg.BatchTaskQueue, Input: in}
 	id, err := r.TriggerRecommendations(ctx, true)
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func TestRecordReportHistories(t *testing.T) {
 
 	// One seller per run: the first run hands the cursor on with continue-as-new. The day's
 	// digests were sent above, so this chain finds them all sent already.
-	batched, err := rp.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "digest-batched-" + randHex(4), TaskQueue: rp.cfg.TaskQueue},
+	batched, err := rp.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "digest-batched-" + randHex(4), TaskQueue: rp.cfg.BatchTaskQueue},
 		workflows.SellerDigestWorkflowName, workflows.SellerDigestInput{Period: date, BatchSize: 1})
 	if err != nil {
 		t.Fatal(err)

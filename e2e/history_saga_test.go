@@ -66,7 +66,7 @@ func (e *env) runToEnd(idPrefix, workflowType string, in any) string {
 	ctx, cancel := context.WithTimeout(context.Background(), sagaDeadline)
 	defer cancel()
 	id := idPrefix + randHex(6)
-	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.cfg.TaskQueue}, workflowType, in)
+	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.queueFor(workflowType)}, workflowType, in)
 	if err != nil {
 		e.t.Fatalf("start %s: %v", workflowType, err)
 	}

@@ -37,7 +37,7 @@ func TestRecordSearchHistories(t *testing.T) {
 
 	e.setPrice(e.catalog.seller, product, 3900)
 	e.awaitDocument(es, product, "the new price", func(d esDoc) bool { return d.PriceCents == 3900 })
-	pushID := workflows.IndexSearchPushWorkflowID(e.cfg.TaskQueue)
+	pushID := workflows.IndexSearchPushWorkflowID(e.cfg.BatchTaskQueue)
 	d, err := e.temporal.DescribeWorkflowExecution(ctx, pushID, "")
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func TestRecordSearchHistories(t *testing.T) {
 	e.saveHistory("search_reindex", swapID)
 
 	statsID := "search-stats-" + randHex(4)
-	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: statsID, TaskQueue: e.cfg.TaskQueue},
+	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: statsID, TaskQueue: e.cfg.BatchTaskQueue},
 		workflows.RefreshSearchStatsWorkflowName, workflows.RefreshSearchStatsInput{Window: e.cfg.TopSellersWindow})
 	if err != nil {
 		t.Fatal(err)

@@ -340,7 +340,7 @@ func TestIngestInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	run, err := ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "inbox-" + randHex(4), TaskQueue: ie.cfg.TaskQueue},
+	run, err := ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "inbox-" + randHex(4), TaskQueue: ie.cfg.BatchTaskQueue},
 		workflows.IngestInboxWorkflowName, workflows.IngestInboxInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -389,7 +389,7 @@ func TestIngestInbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err = ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.IngestWorkflowID(b.ID), TaskQueue: ie.cfg.TaskQueue},
+	run, err = ie.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.IngestWorkflowID(b.ID), TaskQueue: ie.cfg.BatchTaskQueue},
 		workflows.IngestBatchWorkflowName, workflows.IngestBatchInput{BatchID: b.ID, ChunksPerRun: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -227,6 +227,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		o(&settings)
 	}
 	dbURL := storetest.WithMaxConns(storetest.NewDatabase(t), 10)
+	queue := taskQueueFor(t)
 	redisURL := os.Getenv("SHOPFLOW_TEST_REDIS_URL")
 	if redisURL == "" {
 		redisURL = "redis://127.0.0.1:6379/0"
@@ -237,7 +238,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		"SHOPFLOW_REDIS_PREFIX=e2e:" + randHex(6) + ":",
 		"SHOPFLOW_TEMPORAL_ADDRESS=" + suite.address,
 		"SHOPFLOW_TEMPORAL_NAMESPACE=default",
-		"SHOPFLOW_TASK_QUEUE=" + taskQueueFor(t),
+		"SHOPFLOW_TASK_QUEUE=" + queue,
+		"SHOPFLOW_BATCH_TASK_QUEUE=" + queue + "-batch",
 		"SHOPFLOW_PAYMENT_TIMEOUT=" + settings.paymentTimeout.String(),
 		"SHOPFLOW_RESERVATION_SWEEP_INTERVAL=1h", // a worker process's sweep must not interfere
 		"SHOPFLOW_JWT_SECRET=e2e-secret-e2e-secret-e2e-secret!!",
@@ -328,6 +330,7 @@ func (e *env) workerEnviron() []string {
 		"SHOPFLOW_TEMPORAL_ADDRESS=" + e.cfg.TemporalAddress,
 		"SHOPFLOW_TEMPORAL_NAMESPACE=" + e.cfg.TemporalNamespace,
 		"SHOPFLOW_TASK_QUEUE=" + e.cfg.TaskQueue,
+		"SHOPFLOW_BATCH_TASK_QUEUE=" + e.cfg.BatchTaskQueue,
 		"SHOPFLOW_PAYMENT_TIMEOUT=" + e.cfg.PaymentTimeout.String(),
 		"SHOPFLOW_RESERVATION_SWEEP_INTERVAL=" + e.cfg.ReservationSweepInterval.String(),
 		"SHOPFLOW_LOG_LEVEL=warn",
@@ -357,12 +360,12 @@ func openPool(t *testing.T, url string) *pgxpool.Pool {
 	return pool
 }
 
-// terminateRunningSagas ends what the test left running on its task queue.
+// terminateRunningSagas ends what the test left running on its task queues.
 func (e *env) terminateRunningSagas() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	res, err := e.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: fmt.Sprintf("TaskQueue = '%s' AND ExecutionStatus = 'Running'", e.cfg.TaskQueue),
+		Query: fmt.Sprintf("(TaskQueue = '%s' OR TaskQueue = '%s') AND ExecutionStatus = 'Running'", e.cfg.TaskQueue, e.cfg.BatchTaskQueue),
 	})
 	if err != nil {
 		return

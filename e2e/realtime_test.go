@@ -122,7 +122,7 @@ func TestRankChangeDigestAfterHourlyRanking(t *testing.T) {
 	rank := func(end time.Time) workflows.TopSellersResult {
 		t.Helper()
 		lastRanking = "topsellers-" + randHex(6)
-		run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: lastRanking, TaskQueue: e.cfg.TaskQueue}, workflows.TopSellersWorkflowName,
+		run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: lastRanking, TaskQueue: e.cfg.BatchTaskQueue}, workflows.TopSellersWorkflowName,
 			workflows.TopSellersInput{Window: time.Hour, At: end, RankChangeThreshold: 1})
 		if err != nil {
 			t.Fatal(err)

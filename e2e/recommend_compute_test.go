@@ -48,7 +48,7 @@ func TestRecommendationsJobPublishesAlsoBought(t *testing.T) {
 
 	in := worker.RecommendationsInput(e.cfg)
 	in.MinSupport = 3
-	r := &workflows.Recommender{Client: e.temporal, TaskQueue: e.cfg.TaskQueue, Input: in}
+	r := &workflows.Recommender{Client: e.temporal, TaskQueue: e.cfg.BatchTaskQueue, Input: in}
 	id, err := r.TriggerRecommendations(ctx, false)
 	if err != nil {
 		t.Fatal(err)

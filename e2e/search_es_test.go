@@ -42,7 +42,7 @@ func TestSearchElasticsearchKeptFreshByThePush(t *testing.T) {
 		RunID      string `json:"run_id"`
 	}
 	e.mustSend(request{method: "POST", path: "/api/v1/admin/jobs/search-reindex", token: admin.Token}, &started, http.StatusAccepted)
-	if want := workflows.ReindexSearchWorkflowID(e.cfg.TaskQueue); started.WorkflowID != want {
+	if want := workflows.ReindexSearchWorkflowID(e.cfg.BatchTaskQueue); started.WorkflowID != want {
 		t.Fatalf("reindex workflow %q, want %q", started.WorkflowID, want)
 	}
 	var res workflows.ReindexSearchResult
@@ -89,7 +89,7 @@ func TestSearchElasticsearchKeptFreshByThePush(t *testing.T) {
 	}
 
 	// The drain that applied them is this task queue's push workflow.
-	pushID := workflows.IndexSearchPushWorkflowID(e.cfg.TaskQueue)
+	pushID := workflows.IndexSearchPushWorkflowID(e.cfg.BatchTaskQueue)
 	d, err := e.temporal.DescribeWorkflowExecution(ctx, pushID, "")
 	if err != nil || d.WorkflowExecutionInfo.GetType().GetName() != workflows.IndexSearchWorkflowName {
 		t.Fatalf("push drain workflow %s: %v %v", pushID, d, err)
@@ -119,7 +119,7 @@ func TestSearchReindexUnderLoad(t *testing.T) {
 	// Each request to the cluster takes 10 ms, so the load's 50 chunks take over half a second.
 	es.Delay(10 * time.Millisecond)
 	id := "search-reindex-load-" + randHex(4)
-	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.cfg.TaskQueue},
+	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.cfg.BatchTaskQueue},
 		workflows.ReindexSearchWorkflowName, workflows.ReindexSearchInput{ChunkSize: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -286,7 +286,7 @@ func (e *env) searchAlias() string { return e.cfg.ElasticsearchIndexPrefix + "pr
 func (e *env) reindex(ctx context.Context, in workflows.ReindexSearchInput) (workflows.ReindexSearchResult, string) {
 	e.t.Helper()
 	id := "search-reindex-" + randHex(4)
-	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.cfg.TaskQueue},
+	run, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.cfg.BatchTaskQueue},
 		workflows.ReindexSearchWorkflowName, in)
 	if err != nil {
 		e.t.Fatal(err)
@@ -360,7 +360,7 @@ func (e *env) wantIndexMatchesCatalog(es *estest.Server) {
 // least once and waits to retry.
 func (e *env) awaitDrainFailure(ctx context.Context) {
 	e.t.Helper()
-	id := workflows.IndexSearchPushWorkflowID(e.cfg.TaskQueue)
+	id := workflows.IndexSearchPushWorkflowID(e.cfg.BatchTaskQueue)
 	var last string
 	eventually(e.t, 20*time.Second, func() (bool, error) {
 		d, err := e.temporal.DescribeWorkflowExecution(ctx, id, "")

@@ -84,7 +84,7 @@ func TestTopSellersJobPublishesWhatTheAPIServes(t *testing.T) {
 	handle, err := e.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
 		ID:     id,
 		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour, Offset: time.Minute}}},
-		Action: &client.ScheduleWorkflowAction{ID: id, Workflow: workflows.TopSellersWorkflowName, TaskQueue: e.cfg.TaskQueue, Args: []any{workflows.TopSellersInput{Window: 24 * time.Hour}}},
+		Action: &client.ScheduleWorkflowAction{ID: id, Workflow: workflows.TopSellersWorkflowName, TaskQueue: e.cfg.BatchTaskQueue, Args: []any{workflows.TopSellersInput{Window: 24 * time.Hour}}},
 		Paused: true,
 	})
 	if err != nil {

@@ -28,6 +28,8 @@ type Service struct {
 	Logger  *slog.Logger
 	// Sleep waits between attempts; nil uses a timer (tests make it instant).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Metrics counts failed attempts; nil counts nothing.
+	Metrics Metrics
 }
 
 // RetryPolicy bounds the retries of transient failures within one Send.
@@ -142,10 +144,12 @@ func (s *Service) Send(ctx context.Context, r Request) (Outcome, error) {
 			out.Status, out.Error = store.NotificationSent, ""
 			return out, s.Store.FinishNotificationAttempt(rec, row.ID, store.NotificationSent, "")
 		case IsPermanent(sendErr):
+			s.sendFailed(r, true)
 			out.Status, out.Error = store.NotificationFailed, sendErr.Error()
 			s.Logger.WarnContext(ctx, "notification failed permanently", "key", r.Key, "err", sendErr)
 			return out, s.Store.FinishNotificationAttempt(rec, row.ID, store.NotificationFailed, sendErr.Error())
 		}
+		s.sendFailed(r, false)
 		out.Status, out.Error = store.NotificationQueued, sendErr.Error()
 		if err := s.Store.FinishNotificationAttempt(rec, row.ID, store.NotificationQueued, sendErr.Error()); err != nil {
 			return out, err

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Sandbox is the built-in payment provider for development and tests: it answers like Stripe
@@ -29,6 +31,8 @@ import (
 //   - anything else: ErrInvalidRequest.
 type Sandbox struct {
 	Pool *pgxpool.Pool
+	// Tracer, when set, makes each call a span (payment.charge, ...), as Stripe's are.
+	Tracer trace.Tracer
 }
 
 var _ Provider = (*Sandbox)(nil)
@@ -42,7 +46,9 @@ func (s *Sandbox) Name() string { return "sandbox" }
 // Charge creates an intent whose outcome follows the payment method, or answers with the intent
 // already created under req.IdempotencyKey. Reusing a key with different parameters is refused,
 // as Stripe does.
-func (s *Sandbox) Charge(ctx context.Context, req ChargeRequest) (Intent, error) {
+func (s *Sandbox) Charge(ctx context.Context, req ChargeRequest) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.Tracer, "payment.charge", s.Name(), attribute.String("shopflow.order_id", req.OrderID))
+	defer func() { end(err) }()
 	if err := validateCharge(req); err != nil {
 		return Intent{}, err
 	}
@@ -84,7 +90,9 @@ func (s *Sandbox) Charge(ctx context.Context, req ChargeRequest) (Intent, error)
 }
 
 // Get reads an intent.
-func (s *Sandbox) Get(ctx context.Context, intentID string) (Intent, error) {
+func (s *Sandbox) Get(ctx context.Context, intentID string) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.Tracer, "payment.get", s.Name(), intentAttr(intentID))
+	defer func() { end(err) }()
 	in, err := s.get(ctx, intentID)
 	if err != nil {
 		return Intent{}, fmt.Errorf("sandbox get intent %s: %w", intentID, err)
@@ -96,7 +104,9 @@ func (s *Sandbox) Get(ctx context.Context, intentID string) (Intent, error) {
 // failing 3-D Secure; it exists for development only. Completing an intent already in the
 // requested final state is a no-op; completing any other intent that is not waiting for action
 // is an invalid request.
-func (s *Sandbox) Complete(ctx context.Context, intentID string, succeed bool) (Intent, error) {
+func (s *Sandbox) Complete(ctx context.Context, intentID string, succeed bool) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.Tracer, "payment.complete", s.Name(), intentAttr(intentID))
+	defer func() { end(err) }()
 	want, declineCode := StatusSucceeded, ""
 	if !succeed {
 		want, declineCode = StatusFailed, sandboxAuthFailed
@@ -115,7 +125,9 @@ func (s *Sandbox) Complete(ctx context.Context, intentID string, succeed bool) (
 
 // Cancel cancels an intent that is waiting for action. The sandbox keeps no per-key record:
 // its state alone makes a repeated cancel answer the same.
-func (s *Sandbox) Cancel(ctx context.Context, intentID, _ string) (Intent, error) {
+func (s *Sandbox) Cancel(ctx context.Context, intentID, _ string) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.Tracer, "payment.cancel", s.Name(), intentAttr(intentID))
+	defer func() { end(err) }()
 	in, err := s.transition(ctx, intentID, `status = 'canceled'`,
 		`status IN ('requires_action', 'processing')`)
 	if err != nil {
@@ -128,7 +140,9 @@ func (s *Sandbox) Cancel(ctx context.Context, intentID, _ string) (Intent, error
 }
 
 // Refund refunds a succeeded intent in full; refunding it again changes nothing.
-func (s *Sandbox) Refund(ctx context.Context, intentID, _ string) (Intent, error) {
+func (s *Sandbox) Refund(ctx context.Context, intentID, _ string) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.Tracer, "payment.refund", s.Name(), intentAttr(intentID))
+	defer func() { end(err) }()
 	in, err := s.transition(ctx, intentID, `refunded = true`, `status = 'succeeded' AND NOT refunded`)
 	if err != nil {
 		return Intent{}, fmt.Errorf("sandbox refund intent %s: %w", intentID, err)

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/stripe/stripe-go/v79"
 	"github.com/stripe/stripe-go/v79/client"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // StripeConfig says how to reach Stripe.
@@ -18,14 +22,21 @@ type StripeConfig struct {
 	// BackendURL replaces https://api.stripe.com, e.g. with a stripe-mock address; empty means
 	// the real Stripe API.
 	BackendURL string
-	// HTTPClient carries the requests; nil means stripe-go's default client (80 s timeout).
+	// HTTPClient carries the requests; nil means stripe-go's default client (StripeTimeout).
 	HTTPClient *http.Client
+	// Tracer, when set, makes each call a span (payment.charge, payment.get, payment.cancel,
+	// payment.refund); an HTTPClient from tracing.HTTPClient puts the requests under it.
+	Tracer trace.Tracer
 }
+
+// StripeTimeout is stripe-go's own HTTP timeout, for a client given in its place.
+const StripeTimeout = 80 * time.Second
 
 // Stripe is the production payment provider: Stripe PaymentIntents through stripe-go. It
 // holds its own client, so several accounts or backends can live in one process.
 type Stripe struct {
-	api *client.API
+	api    *client.API
+	tracer trace.Tracer
 }
 
 var _ Provider = (*Stripe)(nil)
@@ -40,7 +51,7 @@ func NewStripe(cfg StripeConfig) *Stripe {
 		api.URL = stripe.String(cfg.BackendURL)
 	}
 	other := &stripe.BackendConfig{HTTPClient: cfg.HTTPClient, LeveledLogger: quiet}
-	return &Stripe{api: client.New(cfg.SecretKey, &stripe.Backends{
+	return &Stripe{tracer: cfg.Tracer, api: client.New(cfg.SecretKey, &stripe.Backends{
 		API:     stripe.GetBackendWithConfig(stripe.APIBackend, api),
 		Connect: stripe.GetBackendWithConfig(stripe.ConnectBackend, other),
 		Uploads: stripe.GetBackendWithConfig(stripe.UploadsBackend, other),
@@ -52,7 +63,9 @@ func (s *Stripe) Name() string { return "stripe" }
 
 // Charge creates and confirms a card PaymentIntent. Stripe remembers req.IdempotencyKey for 24
 // hours, so a retry answers with the first attempt's intent, or with its decline.
-func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (Intent, error) {
+func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.tracer, "payment.charge", s.Name(), attribute.String("shopflow.order_id", req.OrderID))
+	defer func() { end(err) }()
 	if err := validateCharge(req); err != nil {
 		return Intent{}, err
 	}
@@ -81,7 +94,9 @@ func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (Intent, error) 
 }
 
 // Get reads an intent, with its latest charge to tell whether it was refunded.
-func (s *Stripe) Get(ctx context.Context, intentID string) (Intent, error) {
+func (s *Stripe) Get(ctx context.Context, intentID string) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.tracer, "payment.get", s.Name(), intentAttr(intentID))
+	defer func() { end(err) }()
 	pi, err := s.get(ctx, intentID)
 	if err != nil {
 		return Intent{}, stripeFailure(fmt.Sprintf("stripe get intent %s", intentID), err)
@@ -92,7 +107,9 @@ func (s *Stripe) Get(ctx context.Context, intentID string) (Intent, error) {
 // Cancel cancels an intent that has not succeeded. Stripe refuses to cancel a succeeded or an
 // already canceled intent; the first is ErrAlreadySucceeded, the second a no-op. A declined
 // intent (requires_payment_method) is canceled for real, and comes back canceled.
-func (s *Stripe) Cancel(ctx context.Context, intentID, idempotencyKey string) (Intent, error) {
+func (s *Stripe) Cancel(ctx context.Context, intentID, idempotencyKey string) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.tracer, "payment.cancel", s.Name(), intentAttr(intentID))
+	defer func() { end(err) }()
 	op := fmt.Sprintf("stripe cancel intent %s", intentID)
 	if err := checkIntentCall(intentID, idempotencyKey); err != nil {
 		return Intent{}, fmt.Errorf("%s: %w", op, err)
@@ -130,7 +147,9 @@ func (s *Stripe) Cancel(ctx context.Context, intentID, idempotencyKey string) (I
 // Refund refunds a succeeded intent in full. A repeat under the same key is answered by Stripe
 // from its idempotency cache; a repeat under another key meets charge_already_refunded, which
 // is a no-op here too.
-func (s *Stripe) Refund(ctx context.Context, intentID, idempotencyKey string) (Intent, error) {
+func (s *Stripe) Refund(ctx context.Context, intentID, idempotencyKey string) (_ Intent, err error) {
+	ctx, end := startSpan(ctx, s.tracer, "payment.refund", s.Name(), intentAttr(intentID))
+	defer func() { end(err) }()
 	op := fmt.Sprintf("stripe refund intent %s", intentID)
 	if err := checkIntentCall(intentID, idempotencyKey); err != nil {
 		return Intent{}, fmt.Errorf("%s: %w", op, err)
@@ -254,4 +273,24 @@ func stripeFailure(op string, err error) error {
 		return fmt.Errorf("%s: %w: %w", op, ErrInvalidRequest, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// startSpan starts the span of one payment call when tracing is on (tracer not nil); end marks
+// it failed when err is not nil, and ends it. A decline is an answer, not a failure.
+func startSpan(ctx context.Context, tracer trace.Tracer, name, provider string, attrs ...attribute.KeyValue) (context.Context, func(error)) {
+	if tracer == nil {
+		return ctx, func(error) {}
+	}
+	ctx, span := tracer.Start(ctx, name, trace.WithAttributes(append(attrs, attribute.String("payment.provider", provider))...))
+	return ctx, func(err error) {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}
+}
+
+func intentAttr(intentID string) attribute.KeyValue {
+	return attribute.String("payment.intent_id", intentID)
 }

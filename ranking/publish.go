@@ -25,7 +25,9 @@ import (
 // command, so a reader that reads the pointer once sees documents of one generation only.
 // The hash tag {<gen>} puts a generation's keys in one Redis Cluster slot, so a reader can
 // fetch several documents of one generation with one MGET, and the pipelines writing them go
-// to one node. (The prefix must therefore not contain '{'.)
+// to one node. (The prefix must therefore not contain '{': config refuses one in cluster mode.)
+// The pointer and the generations set are keys of their own: each is changed by one command
+// or one single-key script, which needs no slot shared with anything else.
 
 // RetireAfter is how long a replaced generation stays readable, so readers that read the old
 // pointer just before the switch still find its documents.

@@ -154,14 +154,14 @@ type CartConversion struct {
 }
 
 // SalesAnalytics reads q's analytics in one repeatable-read snapshot, so periods, products and
-// categories agree.
+// categories agree. It reads a replica when one is within the lag bound (Reader).
 func (s *Store) SalesAnalytics(ctx context.Context, q AnalyticsQuery) (Analytics, error) {
 	a := Analytics{From: q.From.UTC(), To: q.To.UTC(), Granularity: q.Granularity}
 	who := "the platform"
 	if q.SellerID != "" {
 		who = "seller " + q.SellerID
 	}
-	err := pgx.BeginTxFunc(ctx, s.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.Reader(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
 		if a.Periods, err = periodSeries(ctx, tx, q); err != nil {
 			return err

@@ -89,8 +89,9 @@ func scanCategory(row pgx.Row) (Category, error) {
 }
 
 // Categories lists categories by name; with parentID set, only that category's children.
+// Like every catalog read it may come from a replica (Reader).
 func (s *Store) Categories(ctx context.Context, parentID *int64) ([]Category, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+categoryColumns+` FROM categories
+	rows, err := s.Reader(ctx).Query(ctx, `SELECT `+categoryColumns+` FROM categories
 		WHERE $1::bigint IS NULL OR parent_id = $1 ORDER BY name, id`, parentID)
 	if err != nil {
 		return nil, fmt.Errorf("list categories: %w", classify(err, "category"))
@@ -104,7 +105,7 @@ func (s *Store) Categories(ctx context.Context, parentID *int64) ([]Category, er
 
 // CategoryByID returns one category.
 func (s *Store) CategoryByID(ctx context.Context, id int64) (Category, error) {
-	c, err := scanCategory(s.Pool.QueryRow(ctx, `SELECT `+categoryColumns+` FROM categories WHERE id = $1`, id))
+	c, err := scanCategory(s.Reader(ctx).QueryRow(ctx, `SELECT `+categoryColumns+` FROM categories WHERE id = $1`, id))
 	if err != nil {
 		return Category{}, fmt.Errorf("category %d: %w", id, classify(err, "category"))
 	}
@@ -245,7 +246,7 @@ func fieldError(field, problem string) *errs.Error {
 // 0 when there is none. Names are not unique, so among equal names the oldest wins.
 func (s *Store) CategoryIDByName(ctx context.Context, name string) (int64, error) {
 	var id int64
-	err := s.Pool.QueryRow(ctx, `SELECT id FROM categories WHERE slug = lower($1) OR lower(name) = lower($1)
+	err := s.Reader(ctx).QueryRow(ctx, `SELECT id FROM categories WHERE slug = lower($1) OR lower(name) = lower($1)
 		ORDER BY slug = lower($1) DESC, id LIMIT 1`, name).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil

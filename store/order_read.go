@@ -15,7 +15,8 @@ import (
 	"shopflow/errs"
 )
 
-// OrderByID returns an order with its lines, latest payment and timeline.
+// OrderByID returns an order with its lines, latest payment and timeline. It reads the
+// primary: a shopper polls it right after checkout and must see the saga's latest step.
 func (s *Store) OrderByID(ctx context.Context, id string) (Order, error) {
 	orders, err := loadOrders(ctx, s.Pool.Query, `WHERE o.id = $1`, id)
 	if err != nil {
@@ -88,7 +89,8 @@ func (f OrderFilter) fingerprint() string {
 }
 
 // ListOrders returns one page of the orders matching f, newest first (ties by id). A malformed
-// cursor, or one from a list with other filters, is an invalid request.
+// cursor, or one from a list with other filters, is an invalid request. Order history may come
+// from a replica (Reader), so an order placed within the lag bound can be missing for a moment.
 func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (OrderPage, error) {
 	if f.Limit <= 0 {
 		f.Limit = 20
@@ -120,7 +122,7 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (OrderPage, error
 		sql = "WHERE " + strings.Join(where, " AND ")
 	}
 	sql += " ORDER BY o.created_at DESC, o.id DESC LIMIT " + arg(f.Limit+1)
-	orders, err := loadOrders(ctx, s.Pool.Query, sql, args...)
+	orders, err := loadOrders(ctx, s.Reader(ctx).Query, sql, args...)
 	if err != nil {
 		return OrderPage{}, fmt.Errorf("list orders: %w", classify(err, "order"))
 	}

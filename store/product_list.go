@@ -90,6 +90,7 @@ func (f ProductFilter) fingerprint() string {
 
 // ListProducts returns one page of the products matching f, in f.Sort order with ties by id.
 // A malformed cursor, or one from a list with other filters or another sort, is an invalid request.
+// It may read a replica (Reader).
 func (s *Store) ListProducts(ctx context.Context, f ProductFilter) (ProductPage, error) {
 	if f.Status == "" {
 		f.Status = ProductActive
@@ -108,7 +109,7 @@ func (s *Store) ListProducts(ctx context.Context, f ProductFilter) (ProductPage,
 	if err != nil {
 		return ProductPage{}, err
 	}
-	rows, err := s.Pool.Query(ctx, sql, args...)
+	rows, err := s.Reader(ctx).Query(ctx, sql, args...)
 	if err != nil {
 		return ProductPage{}, fmt.Errorf("list products: %w", classify(err, "product"))
 	}

@@ -111,9 +111,10 @@ func scanProduct(row pgx.Row) (Product, error) {
 }
 
 // ProductByID returns a product in any status, with its inventory. Callers decide who may see
-// drafts and archived products.
+// drafts and archived products. It may read a replica (Reader): a caller about to change the
+// product it just created or changed passes ReadPrimary(ctx).
 func (s *Store) ProductByID(ctx context.Context, id int64) (Product, error) {
-	p, err := productByID(ctx, s.Pool, id)
+	p, err := productByID(ctx, s.Reader(ctx), id)
 	if err != nil {
 		return Product{}, fmt.Errorf("product %d: %w", id, err)
 	}

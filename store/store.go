@@ -24,6 +24,8 @@ type Store struct {
 	PricesIncludeTax bool
 	// Tax taxes orders; nil uses the shop's own rate table (pricing.Table).
 	Tax pricing.TaxProvider
+	// replicas serve the reads that may be a little stale (replica.go); nil reads the primary.
+	replicas *Replicas
 }
 
 // New returns a Store over an open pool.

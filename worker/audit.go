@@ -24,6 +24,7 @@ func auditSchedules(cfg config.Config) []schedule {
 		every:    24 * time.Hour,
 		offset:   3*time.Hour + 30*time.Minute,
 		catchup:  24 * time.Hour,
+		queue:    config.QueueBatch,
 		workflow: workflows.AuditRetentionWorkflowName,
 		args:     []any{workflows.AuditRetentionInput{Retention: cfg.AuditRetention, ChunkSize: workflows.DefaultAuditChunkSize}},
 		// A large first backlog continues as new every 100 chunks; the run as a whole (all its

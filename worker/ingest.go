@@ -31,6 +31,7 @@ func ingestSchedules(cfg config.Config) []schedule {
 	return []schedule{{
 		id:       workflows.IngestInboxScheduleID,
 		every:    cfg.IngestInterval,
+		queue:    config.QueueBatch,
 		workflow: workflows.IngestInboxWorkflowName,
 		args:     []any{workflows.IngestInboxInput{}},
 		// The sweep only registers files and starts their batches, which run on their own.

@@ -28,6 +28,7 @@ func registerNotify(w sdkworker.Registry, d Deps) {
 // notifySchedules are the notification Schedules: the outbox drained every minute.
 func notifySchedules(config.Config) []schedule {
 	// A drain's activity may take 5 minutes an attempt, 3 attempts.
-	return []schedule{{id: workflows.DeliverOutboxScheduleID, every: outboxInterval, catchup: 2 * time.Minute,
+	// Order notifications are what a shopper waits for: the drain shares the saga's queue.
+	return []schedule{{id: workflows.DeliverOutboxScheduleID, every: outboxInterval, catchup: 2 * time.Minute, queue: config.QueueCheckout,
 		workflow: workflows.DeliverOutboxWorkflowName, args: []any{workflows.DeliverOutboxInput{}}, timeout: 30 * time.Minute}}
 }

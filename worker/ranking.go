@@ -32,6 +32,7 @@ func rankingSchedules(cfg config.Config) []schedule {
 		every:    time.Hour,
 		offset:   time.Minute,
 		catchup:  time.Hour,
+		queue:    config.QueueBatch,
 		workflow: workflows.TopSellersWorkflowName,
 		args:     []any{workflows.TopSellersInput{Window: cfg.TopSellersWindow, N: cfg.TopSellersN, RankChangeThreshold: cfg.DigestRankChange}},
 		// Up to 5 attempts of 5 minutes; the digest it starts is abandoned to run on its own.

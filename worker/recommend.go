@@ -34,6 +34,7 @@ func recommendSchedules(cfg config.Config) []schedule {
 		every:    cfg.RecsInterval,
 		offset:   min(5*time.Minute, cfg.RecsInterval/2),
 		catchup:  cfg.RecsInterval,
+		queue:    config.QueueBatch,
 		workflow: workflows.RecommendationsWorkflowName,
 		args:     []any{RecommendationsInput(cfg)},
 		// Up to 5 attempts of each activity; a first build over years of sales may take a while.

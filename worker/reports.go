@@ -37,6 +37,7 @@ func reportSchedules(cfg config.Config) []schedule {
 		id:       workflows.DailyReportScheduleID,
 		daily:    &dailyAt{hour: 0, minute: 15, zone: zone},
 		catchup:  24 * time.Hour,
+		queue:    config.QueueBatch,
 		workflow: workflows.DailyReportWorkflowName,
 		args: []any{workflows.DailyReportInput{TimeZone: zone,
 			DigestBatchSize: cfg.DigestBatchSize, DigestConcurrency: cfg.DigestConcurrency}},

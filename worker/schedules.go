@@ -22,7 +22,9 @@ type schedule struct {
 	catchup time.Duration // how far back missed runs are still made up; zero means 10 minutes
 	// daily, when set, replaces every/offset: once a day at this wall-clock time of zone, so a
 	// day's job follows the zone's midnight (and its daylight-saving shifts), not UTC's.
-	daily    *dailyAt
+	daily *dailyAt
+	// queue is the role (config.QueueCheckout, QueueBatch) whose task queue runs start on.
+	queue    string
 	workflow string
 	args     []any
 	// timeout bounds one run, retries included: long enough for the work's slowest legitimate
@@ -73,10 +75,11 @@ func (s schedule) action(taskQueue string) *client.ScheduleWorkflowAction {
 
 func schedules(cfg config.Config) []schedule {
 	all := []schedule{
-		{id: workflows.SweepScheduleID, every: cfg.ReservationSweepInterval, workflow: workflows.SweepWorkflowName,
+		// The sweep runs the saga's activities and restarts sagas: it lives on their queue.
+		{id: workflows.SweepScheduleID, every: cfg.ReservationSweepInterval, queue: config.QueueCheckout, workflow: workflows.SweepWorkflowName,
 			args: []any{workflows.SweepInput{PaymentTimeout: cfg.PaymentTimeout, FraudReviewTimeout: cfg.FraudReviewTimeout}}, timeout: 15 * time.Minute},
 		// Expired Idempotency-Keys go hourly; a key outlives its TTL by an hour at most.
-		{id: workflows.ExpireIdempotencyKeysScheduleID, every: time.Hour, workflow: workflows.ExpireIdempotencyKeysWorkflowName,
+		{id: workflows.ExpireIdempotencyKeysScheduleID, every: time.Hour, queue: config.QueueBatch, workflow: workflows.ExpireIdempotencyKeysWorkflowName,
 			args: []any{workflows.ExpireIdempotencyKeysInput{TTL: cfg.IdempotencyTTL}}, timeout: 30 * time.Minute},
 	}
 	all = append(all, ingestSchedules(cfg)...)
@@ -100,7 +103,7 @@ func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) er
 			catchup = 10 * time.Minute
 		}
 		spec := s.spec()
-		action := s.action(cfg.TaskQueue)
+		action := s.action(cfg.QueueName(s.queue))
 		_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 			ID:            s.id,
 			Spec:          spec,

@@ -29,9 +29,9 @@ func registerSearch(w sdkworker.Registry, d Deps) {
 // refresh of sort fields and typo vocabulary every hour, after the ranking.
 func searchSchedules(cfg config.Config) []schedule {
 	return []schedule{
-		{id: workflows.IndexSearchScheduleID, every: time.Minute, catchup: 2 * time.Minute,
+		{id: workflows.IndexSearchScheduleID, every: time.Minute, catchup: 2 * time.Minute, queue: config.QueueBatch,
 			workflow: workflows.IndexSearchWorkflowName, args: []any{workflows.IndexSearchInput{}}, timeout: 30 * time.Minute},
-		{id: workflows.RefreshSearchStatsScheduleID, every: time.Hour, offset: 2 * time.Minute, catchup: time.Hour,
+		{id: workflows.RefreshSearchStatsScheduleID, every: time.Hour, offset: 2 * time.Minute, catchup: time.Hour, queue: config.QueueBatch,
 			workflow: workflows.RefreshSearchStatsWorkflowName,
 			args:     []any{workflows.RefreshSearchStatsInput{Window: cfg.TopSellersWindow}}, timeout: time.Hour},
 	}
@@ -39,10 +39,12 @@ func searchSchedules(cfg config.Config) []schedule {
 
 // SearchPush starts (or signals) the index drain the moment search changes commit, as
 // OutboxPush does for notifications: a price change or a sell-out reaches Elasticsearch in
-// about a second instead of at the next minute's Schedule.
+// about a second instead of at the next minute's Schedule. The drain is batch work: it runs on
+// the batch queue.
 func SearchPush(d Deps) *OutboxPush {
-	return &OutboxPush{Pool: d.Store.Pool, Client: d.Client, TaskQueue: d.Config.TaskQueue, Logger: d.Logger,
-		Channel: store.SearchChannel, Signal: func(ctx context.Context) error { return signalSearch(ctx, d.Client, d.Config.TaskQueue) }}
+	queue := d.Config.BatchTaskQueue
+	return &OutboxPush{Pool: d.Store.Pool, Client: d.Client, TaskQueue: queue, Logger: d.Logger,
+		Channel: store.SearchChannel, Signal: func(ctx context.Context) error { return signalSearch(ctx, d.Client, queue) }}
 }
 
 func signalSearch(ctx context.Context, c client.Client, taskQueue string) error {

@@ -22,18 +22,22 @@ import (
 // latencies, poll counts, failures) land in reg, so /metrics shows them beside the HTTP ones.
 // interceptors (tracing) apply to the client's calls and to workers built on it.
 func ClientOptions(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer, interceptors []interceptor.ClientInterceptor) (client.Options, error) {
-	exporter, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithNamespace("temporal"))
+	// No namespace: the SDK's names already start with temporal_ (Temporal's documented names,
+	// which community dashboards use), and our workflow metrics are shopflow_*.
+	exporter, err := otelprom.New(otelprom.WithRegisterer(reg))
 	if err != nil {
 		return client.Options{}, fmt.Errorf("temporal metrics exporter: %w", err)
 	}
-	meter := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter)).Meter("temporal-sdk-go")
+	meter := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithView(latencyBuckets)).Meter("temporal-sdk-go")
 	opts := client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(logger.With("component", "temporal")),
 		MetricsHandler: temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{
-			Meter:   meter,
-			OnError: func(err error) { logger.Warn("temporal metric not recorded", "err", err) },
+			Meter: meter,
+			// Counters as Prometheus counters (_total), so rate() works on them.
+			UseMonotonicCounters: true,
+			OnError:              func(err error) { logger.Warn("temporal metric not recorded", "err", err) },
 		}),
 		Interceptors: interceptors,
 	}
@@ -43,11 +47,22 @@ func ClientOptions(cfg config.Config, logger *slog.Logger, reg prometheus.Regist
 	return opts, nil
 }
 
-// Dial connects to Temporal now, failing if it does not answer.
+// latencyBuckets give the SDK's latency histograms (seconds) sub-second resolution; OTel's
+// default bounds start at 5, where every schedule-to-start of a healthy queue would fall.
+var latencyBuckets = sdkmetric.NewView(sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram, Unit: "s"},
+	sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{
+		Boundaries: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}}})
+
+// Dial connects to Temporal now, failing if it does not answer or has no such namespace. Its
+// errors name the SHOPFLOW_TEMPORAL_* variable to fix when the cause is one an operator sets.
 func Dial(ctx context.Context, opts client.Options) (client.Client, error) {
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("connect to temporal at %s: %w", opts.HostPort, err)
+		return nil, fmt.Errorf("connect to temporal at %s: %w", opts.HostPort, explainConnError(withTLSVerdict(ctx, err, opts), opts))
+	}
+	if err := checkNamespace(ctx, c, opts); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
 }

@@ -2,14 +2,15 @@ package worker
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"shopflow/activities"
@@ -52,48 +53,84 @@ type Deps struct {
 // expiry sweep may take it back.
 const reservationGrace = 2 * time.Minute
 
-// New builds a worker on the configured task queue with every workflow and activity registered.
-func New(d Deps) sdkworker.Worker {
-	// Autoscaling pollers: with the SDK's fixed two workflow-task pollers, a burst of new sagas
-	// queues behind them for its first task; autoscaling adds pollers while a backlog lasts.
-	w := sdkworker.New(d.Client, d.Config.TaskQueue, options(d.Config, config.QueueCheckout))
-	register(w, d)
-	return w
+// New builds one SDK worker per task queue role in d.Queues (both when empty), each with only
+// its queue's workflows and activities registered, none started.
+func New(d Deps) *Workers {
+	roles := d.Queues
+	if len(roles) == 0 {
+		roles = []string{config.QueueCheckout, config.QueueBatch}
+	}
+	ws := &Workers{}
+	for _, role := range roles {
+		name := d.Config.QueueName(role)
+		// Roles on one queue name (bench/queues's shared mode) share one worker: two workers
+		// on one queue would each take tasks the other registered.
+		w := ws.byQueue(name)
+		if w == nil {
+			w = sdkworker.New(d.Client, name, options(d.Config, role))
+			ws.add(name, w)
+		}
+		registerRole(w, d, role)
+	}
+	return ws
 }
 
-// options are the SDK worker options: pollers that scale with the backlog, and a stop that
-// waits up to SHOPFLOW_SHUTDOWN_TIMEOUT for running activities to finish (a deploy or scale-in
-// lets a charge or a report chunk complete instead of cutting it off for a retry).
+// options are the SDK worker options of a queue role: pollers that scale with the backlog, the
+// role's concurrency and rate limits, and a stop that waits up to SHOPFLOW_SHUTDOWN_TIMEOUT
+// for running activities to finish (a deploy or scale-in lets a charge or a report chunk
+// complete instead of cutting it off for a retry).
 func options(cfg config.Config, queue string) sdkworker.Options {
+	// Autoscaling pollers: with the SDK's fixed two workflow-task pollers, a burst of new sagas
+	// queues behind them for its first task; autoscaling adds pollers while a backlog lasts.
 	autoscale := sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{})
-	return sdkworker.Options{
+	o := sdkworker.Options{
 		WorkflowTaskPollerBehavior: autoscale,
 		ActivityTaskPollerBehavior: autoscale,
 		WorkerStopTimeout:          cfg.ShutdownTimeout,
 		DeploymentOptions:          deploymentOptions(cfg, queue),
+		// Records how late each Schedule-started run began (temporal_shopflow_schedule_lag_seconds).
+		Interceptors: []interceptor.WorkerInterceptor{workflows.NewScheduleLagInterceptor()},
 	}
+	switch queue {
+	case config.QueueCheckout:
+		o.MaxConcurrentActivityExecutionSize = cfg.CheckoutMaxActivities
+		o.MaxConcurrentWorkflowTaskExecutionSize = cfg.CheckoutMaxWorkflowTasks
+	case config.QueueBatch:
+		o.MaxConcurrentActivityExecutionSize = cfg.BatchMaxActivities
+		o.MaxConcurrentWorkflowTaskExecutionSize = cfg.BatchMaxWorkflowTasks
+		o.TaskQueueActivitiesPerSecond = cfg.BatchActivitiesPerSecond
+	}
+	return o
 }
 
-// register registers what Shopflow runs on Temporal: every workflow type (workflows.Register,
-// the list the replay tests use too) and one struct per activity group holding its dependencies.
-func register(w sdkworker.Registry, d Deps) {
-	workflows.Register(w)
-	w.RegisterActivity(&activities.Checkout{Store: d.Store, Payments: d.Payments, ReservationGrace: reservationGrace,
-		Fraud: fraud.FromConfig(d.Config.PricingConfig)})
-	w.RegisterActivity(&activities.Sweep{Store: d.Store, Temporal: d.Client})
-	w.RegisterActivity(&activities.Housekeeping{Store: d.Store})
-	registerIngest(w, d)
-	registerRanking(w, d)
-	registerRecommendations(w, d)
-	registerReports(w, d)
-	registerNotify(w, d)
-	registerDigest(w, d)
-	registerSearch(w, d)
-	registerPromotions(w, d)
-	registerReturns(w, d)
-	registerRefunds(w, d)
-	registerAudit(w, d)
-	registerDataRights(w, d)
+// registerRole registers a queue role's workflows and, as one struct per activity group holding
+// its dependencies, the activities they call: an activity runs on its workflow's task queue,
+// so each role registers every activity its workflows call and no other. Workflow types get
+// their versioning behaviour on a versioned worker (versioned).
+func registerRole(w sdkworker.Registry, d Deps, role string) {
+	switch role {
+	case config.QueueCheckout:
+		workflows.RegisterCheckout(versioned(w, d.Config, role))
+		// The saga's, which the sweep calls too when it releases a dead saga's stock.
+		w.RegisterActivity(&activities.Checkout{Store: d.Store, Payments: d.Payments, ReservationGrace: reservationGrace,
+			Fraud: fraud.FromConfig(d.Config.PricingConfig)})
+		w.RegisterActivity(&activities.Sweep{Store: d.Store, Temporal: d.Client})
+		registerNotify(w, d)
+		registerReturns(w, d)
+		registerRefunds(w, d)
+	case config.QueueBatch:
+		workflows.RegisterBatch(versioned(w, d.Config, role))
+		w.RegisterActivity(&activities.Housekeeping{Store: d.Store})
+		registerIngest(w, d)
+		registerRanking(w, d)
+		registerRecommendations(w, d)
+		registerReports(w, d)
+		registerDigest(w, d)
+		registerSearch(w, d)
+		registerPromotions(w, d)
+		registerAudit(w, d)
+		registerDataRights(w, d)
+	}
 }
 
 // Setup is the deploy step for Temporal (`shopflow temporal setup`): it registers Shopflow's
@@ -106,13 +143,14 @@ func Setup(ctx context.Context, c client.Client, cfg config.Config) error {
 	return EnsureSchedules(ctx, c, cfg)
 }
 
-// Run starts the worker, blocks until ctx is done, then drains in-flight tasks and stops.
+// Run starts the workers of d.Queues, blocks until ctx is done, then drains in-flight tasks and
+// stops. Each outbox push runs in the processes serving its drain's queue.
 func Run(ctx context.Context, d Deps) error {
-	w := New(d)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker on task queue %s: %w", d.Config.TaskQueue, err)
+	ws := New(d)
+	if err := ws.Start(); err != nil {
+		return err
 	}
-	d.Logger.Info("worker started", "task_queue", d.Config.TaskQueue, "namespace", d.Config.TemporalNamespace)
+	d.Logger.Info("worker started", "queues", d.Queues, "task_queues", ws.Queues(), "namespace", d.Config.TemporalNamespace)
 	var pushes sync.WaitGroup
 	pushes.Go(func() {
 		if err := serveHealth(ctx, d); err != nil {
@@ -120,13 +158,20 @@ func Run(ctx context.Context, d Deps) error {
 		}
 	})
 	if d.Store != nil {
-		outbox := &OutboxPush{Pool: d.Store.Pool, Client: d.Client, TaskQueue: d.Config.TaskQueue, Logger: d.Logger}
-		pushes.Go(func() { outbox.Run(ctx) })
-		pushes.Go(func() { SearchPush(d).Run(ctx) })
+		if serves(d, config.QueueCheckout) {
+			outbox := &OutboxPush{Pool: d.Store.Pool, Client: d.Client, TaskQueue: d.Config.TaskQueue, Logger: d.Logger}
+			pushes.Go(func() { outbox.Run(ctx) })
+		}
+		if serves(d, config.QueueBatch) {
+			pushes.Go(func() { SearchPush(d).Run(ctx) })
+		}
 	}
 	<-ctx.Done()
 	pushes.Wait()
-	w.Stop()
-	d.Logger.Info("worker stopped")
+	ws.Stop()
+	d.Logger.Info("worker stopped", "queues", d.Queues)
 	return nil
 }
+
+// serves says whether the process serves role (every role when d.Queues is empty).
+func serves(d Deps, role string) bool { return len(d.Queues) == 0 || slices.Contains(d.Queues, role) }

@@ -245,12 +245,14 @@ func (s *checkoutSaga) undo(ctx workflow.Context, reason string) (activities.Rel
 	var a *activities.Checkout
 	var released activities.ReleaseResult
 	release := func() error {
+		recordCompensation(ctx, CompensationReleaseOrder)
 		return s.runLong(ctx, compensateStep, a.ReleaseOrder, activities.ReleaseInput{OrderID: s.in.OrderID, Reason: reason}, &released)
 	}
 	void := func() error {
 		if s.intentID == "" {
 			return nil
 		}
+		recordCompensation(ctx, CompensationVoidPayment)
 		var voided activities.VoidResult
 		err := s.runLong(ctx, compensateStep, a.VoidPayment, activities.VoidInput{OrderID: s.in.OrderID, IntentID: s.intentID}, &voided)
 		s.refunded = voided.Refunded

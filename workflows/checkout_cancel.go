@@ -97,6 +97,7 @@ func (s *checkoutSaga) cancelRequested() (string, bool) {
 // instead of the outcome.
 func (s *checkoutSaga) end(ctx workflow.Context, res CheckoutResult, err error) (CheckoutResult, error) {
 	s.result, s.failure, s.ended = res, err, true
+	recordCheckoutOutcome(ctx, res, err)
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	if werr := workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) }); werr != nil {
 		workflow.GetLogger(ctx).Warn("cancel updates unanswered", "err", werr)

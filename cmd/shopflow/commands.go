@@ -17,6 +17,7 @@ import (
 
 	"shopflow/app"
 	"shopflow/auth"
+	"shopflow/config"
 	"shopflow/demo"
 	"shopflow/migrations"
 	pgsearch "shopflow/search/postgres"
@@ -52,16 +53,30 @@ sandbox). The API starts even when Temporal is not up yet;
 }
 
 func (c *cli) workerCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "worker",
-		Short: "Run the Temporal worker for every Shopflow workflow and activity",
-		Long: `Connect to Temporal at SHOPFLOW_TEMPORAL_ADDRESS, register every workflow and activity on
-SHOPFLOW_TASK_QUEUE, and run until SIGINT or SIGTERM, then give running activities up to
-SHOPFLOW_SHUTDOWN_TIMEOUT to finish and stop. SHOPFLOW_PAYMENT_PROVIDER must be set (stripe or
-sandbox). Schedules and search attributes are a deploy step,
-not the worker's: run 'shopflow temporal setup' first (the worker needs no admin rights).`,
+	var queues string
+	cmd := &cobra.Command{
+		Use:   "worker [--queues checkout,batch]",
+		Short: "Run the Temporal workers of the checkout and/or batch task queue",
+		Long: `Connect to Temporal at SHOPFLOW_TEMPORAL_ADDRESS and run a worker for each task queue named by
+--queues (default SHOPFLOW_WORKER_QUEUES, itself "checkout,batch"): "checkout" polls
+SHOPFLOW_TASK_QUEUE (checkout sagas, fraud review, cancellations, refunds, returns, order
+notifications, the reservation sweep), "batch" polls SHOPFLOW_BATCH_TASK_QUEUE (ingest, top
+sellers, recommendations, reports, digests, search indexing, promotions, audit retention, data
+exports and erasures, housekeeping). Each worker registers only its queue's workflows and
+activities, so checkout-only processes never run batch work; scale each queue's processes on
+its own. Runs until SIGINT or SIGTERM, then gives running activities up to
+SHOPFLOW_SHUTDOWN_TIMEOUT to finish and stops. SHOPFLOW_PAYMENT_PROVIDER must be set (stripe or
+sandbox). Schedules and search attributes are a deploy step, not the worker's: run
+'shopflow temporal setup' first (the worker needs no admin rights).`,
+		Example: `  shopflow worker                     # both queues (SHOPFLOW_WORKER_QUEUES)
+  shopflow worker --queues checkout   # sagas only
+  shopflow worker --queues batch      # batch work only`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("queues") {
+				// Last wins in config.Load, and the flag goes through the same validation.
+				c.environ = append(c.environ, "SHOPFLOW_WORKER_QUEUES="+queues)
+			}
 			cfg, err := c.loadConfig()
 			if err != nil {
 				return err
@@ -74,6 +89,8 @@ not the worker's: run 'shopflow temporal setup' first (the worker needs no admin
 			return ignoreCanceled(a.RunWorker(cmd.Context()))
 		},
 	}
+	cmd.Flags().StringVar(&queues, "queues", "", `task queues to serve, comma-separated: "checkout", "batch" or both (overrides SHOPFLOW_WORKER_QUEUES)`)
+	return cmd
 }
 
 func (c *cli) devCommand() *cobra.Command {
@@ -82,7 +99,7 @@ func (c *cli) devCommand() *cobra.Command {
 		Short: "Run API and worker in one process, with migrations and demo data (development only)",
 		Long: `For development: create the database if it is missing, apply migrations, seed a demo
 catalog when there are no products, set up Temporal ('shopflow temporal setup'), then run the
-API and the worker in one process.
+API and the workers of both task queues (checkout and batch) in one process.
 
 Without SHOPFLOW_JWT_SECRET a random secret is generated (tokens die with the process), and
 without SHOPFLOW_PAYMENT_PROVIDER the sandbox is used (no money moves).
@@ -93,6 +110,8 @@ Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 			// Development defaults go first so anything set in the environment still wins.
 			c.environ = append([]string{"SHOPFLOW_LOG_FORMAT=text", "SHOPFLOW_DEV_ENDPOINTS=true", "SHOPFLOW_PAYMENT_PROVIDER=sandbox",
 				"SHOPFLOW_JWT_SECRET=" + randomSecret()}, c.environ...)
+			// One process does everything in development: both queues, whatever the environment says.
+			c.environ = append(c.environ, "SHOPFLOW_WORKER_QUEUES="+config.QueueCheckout+","+config.QueueBatch)
 			cfg, err := c.loadAPIConfig()
 			if err != nil {
 				return err
@@ -133,8 +152,12 @@ Expects a Temporal server at SHOPFLOW_TEMPORAL_ADDRESS: 'make dev' starts one.`,
 			g.Go(func() error { return a.ServeAPI(gctx, ln) })
 			g.Go(func() error { return a.RunWorker(gctx) })
 			addr := ln.Addr().String()
-			fmt.Fprintf(c.stdout, "\nShopflow is running:\n  API       http://%s/api/v1\n  API docs  http://%s/docs/\n  Metrics   http://%s/metrics\n  Ready     http://%s/readyz\n\n",
+			fmt.Fprintf(c.stdout, "\nShopflow is running:\n  API       http://%s/api/v1\n  API docs  http://%s/docs/\n  Metrics   http://%s/metrics\n  Ready     http://%s/readyz\n",
 				addr, addr, addr, addr)
+			if cfg.WorkerHTTPAddr != "" {
+				fmt.Fprintf(c.stdout, "  Worker    http://%s/healthz\n", cfg.WorkerHTTPAddr)
+			}
+			fmt.Fprintf(c.stdout, "  Queues    %s (checkout), %s (batch)\n\n", cfg.TaskQueue, cfg.BatchTaskQueue)
 			return ignoreCanceled(g.Wait())
 		},
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"shopflow/config"
+	"shopflow/tracing"
 )
 
 func main() {
@@ -76,15 +77,18 @@ func (c *cli) loadAPIConfig() (config.Config, error) {
 	return cfg, nil
 }
 
-// newLogger builds the process's one logger from the configuration.
+// newLogger builds the process's one logger from the configuration. Lines logged with a
+// context carry its trace_id and span_id, and inside an activity its workflow_id, run_id,
+// activity_type and attempt (tracing.LogHandler).
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(tracing.NewLogHandler(h))
 }
 
 // ignoreCanceled treats shutdown by signal as success.

@@ -35,6 +35,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		{"admin", "--help"}, {"admin", "create", "--help"}, {"admin", "api-key", "--help"},
 		{"admin", "api-key", "create", "--help"}, {"admin", "api-key", "revoke", "--help"}, {"ingest", "--help"},
 		{"notify", "--help"}, {"temporal", "--help"}, {"temporal", "setup", "--help"},
+		{"temporal", "deploy", "--help"}, {"temporal", "deploy", "promote", "--help"}, {"temporal", "deploy", "status", "--help"},
 	} {
 		out, err := run(t, nil, "", args...)
 		if err != nil || !strings.Contains(out, "Usage:") {

@@ -13,7 +13,8 @@ import (
 )
 
 // Catalog reads products as search.Documents for an external index, and keeps the search
-// tables (the vocabulary, units sold) that both backends read.
+// tables (the vocabulary, units sold) that both backends read. It reads the primary: the
+// indexer reads a product right after its change and must not index an older version.
 type Catalog struct{ Pool *pgxpool.Pool }
 
 // Documents returns the documents of the products with ids, in any status, by id. Ids with no

@@ -1,7 +1,8 @@
 // Package postgres is the search backend that answers from the database itself: full-text
 // search on products.search, typo correction against the search_terms vocabulary, filters and
-// disjunctive facets in one statement. It is always fresh; Catalog reads documents for an
-// external index.
+// disjunctive facets in one statement. It is as fresh as the database it reads: the primary, or
+// a replica within the lag bound when Searcher.Reader picks one. Catalog reads documents for an
+// external index, always from the primary.
 package postgres
 
 import (
@@ -20,7 +21,20 @@ import (
 )
 
 // Searcher answers searches from Postgres.
-type Searcher struct{ Pool *pgxpool.Pool }
+type Searcher struct {
+	Pool *pgxpool.Pool
+	// Reader, when set, picks the pool each query reads (store.Store.Reader: a replica within
+	// the lag bound, else the primary); nil reads Pool.
+	Reader func(context.Context) *pgxpool.Pool
+}
+
+// pool is where a query under ctx reads.
+func (s *Searcher) pool(ctx context.Context) *pgxpool.Pool {
+	if s.Reader == nil {
+		return s.Pool
+	}
+	return s.Reader(ctx)
+}
 
 var _ search.Searcher = (*Searcher)(nil)
 
@@ -54,7 +68,7 @@ func (s *Searcher) Search(ctx context.Context, q search.Query) (search.Result, e
 func (s *Searcher) run(ctx context.Context, q search.Query, words []string) (search.Result, error) {
 	sql, args := searchSQL(q, words)
 	var raw []byte
-	err := queryLocal(ctx, s.Pool, sql, args, func(rows pgx.Rows) error {
+	err := queryLocal(ctx, s.pool(ctx), sql, args, func(rows pgx.Rows) error {
 		var err error
 		raw, err = pgx.CollectExactlyOneRow(rows, pgx.RowTo[[]byte])
 		return err

@@ -24,7 +24,7 @@ func (s *Searcher) Suggest(ctx context.Context, prefix string, limit int) ([]sea
 	limit = min(limit, search.MaxPageSize)
 	var all []search.Suggestion
 	args := suggestArgs(words, limit)
-	err := queryLocal(ctx, s.Pool, suggestSQL, args, func(rows pgx.Rows) error {
+	err := queryLocal(ctx, s.pool(ctx), suggestSQL, args, func(rows pgx.Rows) error {
 		var err error
 		all, err = pgx.CollectRows(rows, pgx.RowToStructByPos[search.Suggestion])
 		return err

@@ -26,7 +26,7 @@ func (s *Searcher) correct(ctx context.Context, words []string) ([]string, error
 	// default for anyone else.
 	threshold := setting{"pg_trgm.similarity_threshold", similarityThreshold}
 	args := []any{words, minCorrectable, len(words), prefixQuery(words, "")}
-	err := queryLocal(ctx, s.Pool, correctSQL, args, func(rows pgx.Rows) error {
+	err := queryLocal(ctx, s.pool(ctx), correctSQL, args, func(rows pgx.Rows) error {
 		var err error
 		corrected, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		return err

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+
+	"shopflow/bench/benchenv"
+	"shopflow/store"
+	"shopflow/workflows"
+)
+
+// shop is what the checkouts buy from and as, as in bench/checkout: seeded products, logged-in
+// customers, and the API they reach over HTTP.
+type shop struct {
+	baseURL   string
+	http      *http.Client
+	temporal  client.Client
+	products  []int64
+	customers []string // bearer tokens
+	runID     string
+}
+
+// seedProducts inserts one seller, one category and n products with stock for far more orders
+// than a run places, and the pricing a live shop has (US shipping, sales tax).
+func seedProducts(ctx context.Context, pool *pgxpool.Pool, n int) ([]int64, error) {
+	var ids []int64
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var sellerID string
+		if err := tx.QueryRow(ctx, `WITH u AS (INSERT INTO users (email, password_hash, name, role)
+			VALUES ('bench-seller@example.com', 'x', 'Bench Seller', 'seller') RETURNING id)
+			INSERT INTO sellers (user_id, store_name) SELECT id, 'Bench Store' FROM u RETURNING id`).Scan(&sellerID); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `WITH c AS (INSERT INTO categories (name, slug) VALUES ('Bench', 'bench') RETURNING id)
+			INSERT INTO products (seller_id, category_id, name, price_cents, currency)
+			SELECT $1, c.id, 'Bench product ' || g, 500 + g, 'USD' FROM c, generate_series(1, $2::int) g RETURNING id`, sellerID, n)
+		if err != nil {
+			return err
+		}
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		for _, sql := range []string{
+			`INSERT INTO inventory (product_id, on_hand) SELECT unnest($1::bigint[]), 1000000000`,
+			`WITH z AS (INSERT INTO shipping_zones (name) VALUES ('US') RETURNING id),
+			 c AS (INSERT INTO shipping_zone_countries (country, zone_id) SELECT 'US', id FROM z)
+			 INSERT INTO shipping_methods (zone_id, code, name, kind, currency, price_cents)
+			 SELECT id, 'standard', 'Standard', 'flat', 'USD', 499 FROM z`,
+			`INSERT INTO tax_rates (country, tax_class, rate_ppm) VALUES ('US', 'standard', 72500), ('US', 'shipping', 72500)`,
+		} {
+			var args []any
+			if strings.Contains(sql, "$1") {
+				args = append(args, ids)
+			}
+			if _, err := tx.Exec(ctx, sql, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seed products: %w", err)
+	}
+	return ids, nil
+}
+
+// registerCustomers registers n customers through the API and logs each in.
+func (s *shop) registerCustomers(ctx context.Context, n int) error {
+	password := "bench-password-" + benchenv.RandomHex(4)
+	for i := range n {
+		email := fmt.Sprintf("bench-%s-%d@example.com", s.runID, i)
+		creds := map[string]string{"email": email, "password": password}
+		var user struct{ ID string }
+		signUp := map[string]string{"email": email, "password": password, "name": "Bench Shopper"}
+		if err := s.post(ctx, "/api/v1/auth/register", "", "", signUp, http.StatusCreated, &user); err != nil {
+			return err
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := s.post(ctx, "/api/v1/auth/login", "", "", creds, http.StatusOK, &tok); err != nil {
+			return err
+		}
+		s.customers = append(s.customers, tok.AccessToken)
+	}
+	return nil
+}
+
+// checkout is one checkout: POST /api/v1/checkout for one product, then the order's saga
+// awaited and checked to have placed it.
+func (s *shop) checkout(ctx context.Context, seq int64) error {
+	body := map[string]any{
+		"items":          []map[string]any{{"product_id": s.products[rand.IntN(len(s.products))], "quantity": 1}},
+		"payment_method": "pm_card_visa",
+		"shipping_address": store.ShippingAddress{Name: "Bench Shopper", Line1: "1 Load Street", City: "Springfield",
+			PostalCode: "12345", Country: "US"},
+	}
+	var answer struct {
+		Order struct{ ID string }
+	}
+	token := s.customers[int(seq)%len(s.customers)]
+	if err := s.post(ctx, "/api/v1/checkout", token, fmt.Sprintf("bench-%s-%d", s.runID, seq), body, http.StatusAccepted, &answer); err != nil {
+		return err
+	}
+	var res workflows.CheckoutResult
+	if err := s.temporal.GetWorkflow(ctx, workflows.CheckoutWorkflowID(answer.Order.ID), "").Get(ctx, &res); err != nil {
+		return fmt.Errorf("await saga of order %s: %w", answer.Order.ID, err)
+	}
+	if res.Status != store.OrderPlaced {
+		return fmt.Errorf("saga of order %s ended %s (%s)", answer.Order.ID, res.Status, res.CancelReason)
+	}
+	return nil
+}
+
+// post sends body as JSON and decodes the answer into into, if it has the wanted status.
+func (s *shop) post(ctx context.Context, path, token, idempotencyKey string, body any, want int, into any) error {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.baseURL+path, bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("POST %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("POST %s: read answer: %w", path, err)
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("POST %s: HTTP %d: %.200s", path, resp.StatusCode, strings.TrimSpace(string(answer)))
+	}
+	return json.Unmarshal(answer, into)
+}

@@ -1,0 +1,117 @@
+package worker
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// testCA is a certificate authority made for one test, its files in the test's directory.
+type testCA struct {
+	t       *testing.T
+	dir     string
+	name    string
+	cert    *x509.Certificate
+	key     *ecdsa.PrivateKey
+	certPEM string // file of the CA's certificate
+}
+
+func newTestCA(t *testing.T, name string) *testCA {
+	t.Helper()
+	ca := &testCA{t: t, dir: t.TempDir(), name: name}
+	tmpl := certTemplate(name)
+	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
+	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
+	ca.cert, ca.key = ca.sign(tmpl, nil, nil)
+	ca.certPEM = ca.write(name+".pem", "CERTIFICATE", ca.cert.Raw)
+	return ca
+}
+
+// issue makes a certificate for names (DNS names or IP addresses) and returns its certificate
+// and key files. server says which way it authenticates.
+func (ca *testCA) issue(name string, server bool, names ...string) (certFile, keyFile string) {
+	ca.t.Helper()
+	tmpl := certTemplate(name)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	if server {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	cert, key := ca.sign(tmpl, ca.cert, ca.key)
+	der, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		ca.t.Fatal(err)
+	}
+	return ca.write(name+".pem", "CERTIFICATE", cert.Raw), ca.write(name+"-key.pem", "EC PRIVATE KEY", der)
+}
+
+// serverTLS is what a server holding certFile/keyFile presents, demanding client certificates
+// signed by this CA.
+func (ca *testCA) serverTLS(certFile, keyFile string) *tls.Config {
+	ca.t.Helper()
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		ca.t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	return &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool,
+		ClientAuth: tls.RequireAndVerifyClientCert, NextProtos: []string{"h2"}}
+}
+
+// sign makes a certificate from tmpl, signed by parent (self-signed when parent is nil).
+func (ca *testCA) sign(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
+	ca.t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		ca.t.Fatal(err)
+	}
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		ca.t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		ca.t.Fatal(err)
+	}
+	return cert, key
+}
+
+func (ca *testCA) write(name, blockType string, der []byte) string {
+	ca.t.Helper()
+	path := filepath.Join(ca.dir, name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
+		ca.t.Fatal(err)
+	}
+	return path
+}
+
+func certTemplate(name string) *x509.Certificate {
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	return &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: name},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+	}
+}
