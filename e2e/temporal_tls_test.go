@@ -13,6 +13,7 @@ import (
 
 	"shopflow/app"
 	"shopflow/config"
+	"shopflow/tlstest"
 	"shopflow/worker"
 )
 
@@ -23,15 +24,15 @@ func TestTemporalTLS(t *testing.T) {
 	if suite.err != nil {
 		t.Fatal(suite.err)
 	}
-	ca := newTestCA(t, "temporal-ca")
-	srvCert, srvKey := ca.issue("temporal-server", true, "127.0.0.1", "temporal.test")
-	front := startTLSTerminator(t, ca.serverTLS(srvCert, srvKey), suite.address)
-	cert, key := ca.issue("shopflow-worker", false)
-	rogue := newTestCA(t, "rogue-ca")
-	rogueCert, rogueKey := rogue.issue("rogue-worker", false)
+	ca := tlstest.NewCA(t, "temporal-ca")
+	srvCert, srvKey := ca.Issue("temporal-server", true, "127.0.0.1", "temporal.test")
+	front := startTLSTerminator(t, ca.ServerTLS(srvCert, srvKey), suite.address)
+	cert, key := ca.Issue("shopflow-worker", false)
+	rogue := tlstest.NewCA(t, "rogue-ca")
+	rogueCert, rogueKey := rogue.Issue("rogue-worker", false)
 
 	base := []string{"SHOPFLOW_TEMPORAL_ADDRESS=" + front.addr, "SHOPFLOW_TEMPORAL_NAMESPACE=default"}
-	mtls := slices.Concat(base, []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.certPEM,
+	mtls := slices.Concat(base, []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.CertPEM,
 		"SHOPFLOW_TEMPORAL_TLS_CERT=" + cert, "SHOPFLOW_TEMPORAL_TLS_KEY=" + key})
 
 	t.Run("right certificate connects", func(t *testing.T) {
@@ -65,12 +66,12 @@ func TestTemporalTLS(t *testing.T) {
 		vars []string
 		want []string
 	}{
-		{"no client certificate", slices.Concat(base, []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.certPEM}),
+		{"no client certificate", slices.Concat(base, []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.CertPEM}),
 			[]string{"SHOPFLOW_TEMPORAL_TLS_CERT: the server demands a client certificate; set SHOPFLOW_TEMPORAL_TLS_CERT and SHOPFLOW_TEMPORAL_TLS_KEY"}},
-		{"client certificate of another CA", slices.Concat(base, []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.certPEM,
+		{"client certificate of another CA", slices.Concat(base, []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.CertPEM,
 			"SHOPFLOW_TEMPORAL_TLS_CERT=" + rogueCert, "SHOPFLOW_TEMPORAL_TLS_KEY=" + rogueKey}),
 			[]string{"SHOPFLOW_TEMPORAL_TLS_CERT: the server refused the client certificate"}},
-		{"wrong CA", slices.Concat(base, []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + rogue.certPEM,
+		{"wrong CA", slices.Concat(base, []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + rogue.CertPEM,
 			"SHOPFLOW_TEMPORAL_TLS_CERT=" + cert, "SHOPFLOW_TEMPORAL_TLS_KEY=" + key}),
 			[]string{"SHOPFLOW_TEMPORAL_TLS_CA: ", "certificate signed by unknown authority"}},
 		{"wrong server name", slices.Concat(mtls, []string{"SHOPFLOW_TEMPORAL_TLS_SERVER_NAME=other.test"}),

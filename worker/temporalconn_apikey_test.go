@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"shopflow/tlstest"
 	"strings"
 	"sync"
 	"testing"
@@ -22,14 +23,14 @@ import (
 // and checks that every call carries the API key as a bearer token, and that a namespace the
 // server does not have stops Dial with the variable to fix.
 func TestConnAPIKey(t *testing.T) {
-	ca := newTestCA(t, "cloud-ca")
-	srvCert, srvKey := ca.issue("frontend", true, "127.0.0.1")
-	tlsConf := ca.serverTLS(srvCert, srvKey)
+	ca := tlstest.NewCA(t, "cloud-ca")
+	srvCert, srvKey := ca.Issue("frontend", true, "127.0.0.1")
+	tlsConf := ca.ServerTLS(srvCert, srvKey)
 	tlsConf.ClientAuth = tls.NoClientCert
 	fe := startFakeFrontend(t, tlsConf, "shop.acct")
 
 	vars := []string{"SHOPFLOW_TEMPORAL_ADDRESS=" + fe.addr, "SHOPFLOW_TEMPORAL_NAMESPACE=shop.acct",
-		"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.certPEM, "SHOPFLOW_TEMPORAL_API_KEY=secret-key"}
+		"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.CertPEM, "SHOPFLOW_TEMPORAL_API_KEY=secret-key"}
 	opts, err := connOptions(t, vars...)
 	if err != nil {
 		t.Fatal(err)

@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"shopflow/config"
+	"shopflow/tlstest"
 )
 
 // connOptions builds client options from SHOPFLOW_ variables, as a process does.
@@ -27,8 +27,8 @@ func connOptions(t *testing.T, vars ...string) (client.Options, error) {
 }
 
 func TestConnOptions(t *testing.T) {
-	ca := newTestCA(t, "conn-ca")
-	cert, key := ca.issue("client", false)
+	ca := tlstest.NewCA(t, "conn-ca")
+	cert, key := ca.Issue("client", false)
 	for _, tc := range []struct {
 		name  string
 		vars  []string
@@ -44,7 +44,7 @@ func TestConnOptions(t *testing.T) {
 				t.Errorf("TLS %+v: want TLS on, system roots, no client certificate", tc)
 			}
 		}},
-		{"a CA implies TLS", []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.certPEM}, func(t *testing.T, o client.Options) {
+		{"a CA implies TLS", []string{"SHOPFLOW_TEMPORAL_TLS_CA=" + ca.CertPEM}, func(t *testing.T, o client.Options) {
 			if tc := o.ConnectionOptions.TLS; tc == nil || tc.RootCAs == nil {
 				t.Errorf("TLS %+v: want the CA as roots", tc)
 			}
@@ -78,9 +78,9 @@ func TestConnOptions(t *testing.T) {
 }
 
 func TestConnConfigErrors(t *testing.T) {
-	ca := newTestCA(t, "conn-ca")
-	cert, key := ca.issue("client", false)
-	_, otherKey := ca.issue("other", false)
+	ca := tlstest.NewCA(t, "conn-ca")
+	cert, key := ca.Issue("client", false)
+	_, otherKey := ca.Issue("other", false)
 	expired := expiredCert(t, ca)
 	garbage := filepath.Join(t.TempDir(), "garbage.pem")
 	if err := os.WriteFile(garbage, []byte("not a certificate"), 0o600); err != nil {
@@ -126,17 +126,14 @@ func TestConnConfigErrors(t *testing.T) {
 }
 
 // expiredCert writes a client certificate that expired an hour ago.
-func expiredCert(t *testing.T, ca *testCA) string {
-	tmpl := certTemplate("expired")
-	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour)
-	cert, _ := ca.sign(tmpl, ca.cert, ca.key)
-	return ca.write("expired.pem", "CERTIFICATE", cert.Raw)
+func expiredCert(t *testing.T, ca *tlstest.CA) string {
+	return ca.IssueExpired("expired")
 }
 
 // TestConnExplain checks that each failure an operator can fix names the variable to set.
 func TestConnExplain(t *testing.T) {
-	ca := newTestCA(t, "conn-ca")
-	cert, key := ca.issue("client", false)
+	ca := tlstest.NewCA(t, "conn-ca")
+	cert, key := ca.Issue("client", false)
 	withCert, err := connOptions(t, "SHOPFLOW_TEMPORAL_TLS_CERT="+cert, "SHOPFLOW_TEMPORAL_TLS_KEY="+key)
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,7 @@ func options(cfg config.Config, queue string) sdkworker.Options {
 		ActivityTaskPollerBehavior: autoscale,
 		WorkerStopTimeout:          cfg.ShutdownTimeout,
 		DeploymentOptions:          deploymentOptions(cfg, queue),
-		// Records how late each Schedule-started run began (temporal_shopflow_schedule_lag_seconds).
+		// Records how late each Schedule-started run began (shopflow_schedule_lag_seconds).
 		Interceptors: []interceptor.WorkerInterceptor{workflows.NewScheduleLagInterceptor()},
 	}
 	switch queue {

@@ -14,6 +14,7 @@ import (
 	"shopflow/app"
 	"shopflow/bench/benchdoc"
 	"shopflow/bench/benchenv"
+	"shopflow/bench/benchshop"
 )
 
 // run starts what the benchmark needs, runs the phases, reports, and stops everything it started.
@@ -27,13 +28,13 @@ func run(ctx context.Context, o options, out, stderr io.Writer) (err error) {
 	}
 	var seq atomic.Int64
 	bare := func(ctx context.Context, n int64) error {
-		return runBare(ctx, r.app.Temporal, r.bareQueue, fmt.Sprintf("bare-%s-%d", r.shop.runID, n))
+		return runBare(ctx, r.app.Temporal, r.bareQueue, fmt.Sprintf("bare-%s-%d", r.shop.RunID, n))
 	}
 	for round := 1; round <= o.Rounds; round++ {
 		for _, name := range []string{"bare", "checkout"} {
 			fn := bare
 			if name == "checkout" {
-				fn = r.shop.checkout
+				fn = r.shop.Checkout
 			}
 			fmt.Fprintf(out, "\n== %s, round %d of %d\n", name, round, o.Rounds)
 			ph := o.load.run(ctx, out, name, &seq, fn)
@@ -63,7 +64,7 @@ func run(ctx context.Context, o options, out, stderr io.Writer) (err error) {
 type rig struct {
 	out       io.Writer
 	app       *app.App
-	shop      *shop
+	shop      *benchshop.Shop
 	bareQueue string
 	undo      benchenv.Undo
 }
@@ -111,14 +112,14 @@ func (r *rig) start(ctx context.Context, o options, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(r.out, "checkout bench: API at %s, %d products, %d customers, database %s, Temporal pid %d\n",
-		r.shop.baseURL, len(r.shop.products), o.Customers, db.Name, tem.PID())
+		r.shop.BaseURL, len(r.shop.Products), o.Customers, db.Name, tem.PID())
 	return nil
 }
 
 // startShopflow seeds the products, runs the worker and the API as production does, starts the
 // baseline's worker, and registers the customers.
 func (r *rig) startShopflow(ctx context.Context, o options) error {
-	products, err := seedProducts(ctx, r.app.Pool, o.Products)
+	products, err := benchshop.SeedProducts(ctx, r.app.Pool, o.Products)
 	if err != nil {
 		return err
 	}
@@ -139,9 +140,9 @@ func (r *rig) startShopflow(ctx context.Context, o options) error {
 	}
 	api := benchenv.Go(ctx, func(ctx context.Context) error { return r.app.ServeAPI(ctx, ln) })
 	r.undo.Push(api.Stop)
-	r.shop = &shop{baseURL: "http://" + ln.Addr().String(), temporal: r.app.Temporal, products: products,
-		runID: benchenv.RandomHex(4), http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Clients}}}
-	if err := r.shop.registerCustomers(ctx, o.Customers); err != nil {
+	r.shop = &benchshop.Shop{BaseURL: "http://" + ln.Addr().String(), Temporal: r.app.Temporal, Products: products,
+		RunID: benchenv.RandomHex(4), HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Clients}}}
+	if err := r.shop.RegisterCustomers(ctx, o.Customers); err != nil {
 		return err
 	}
 	if stopped, err := worker.Failed(); stopped {

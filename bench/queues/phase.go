@@ -80,7 +80,7 @@ func (r *rig) checkouts(ctx context.Context, p *phase, ingestDone <-chan struct{
 				t0 := time.Now()
 				octx, cancel := context.WithTimeout(ctx, r.o.OpTimeout)
 				// Numbered across the run: the number is the checkout's Idempotency-Key.
-				err := r.shop.checkout(octx, r.seq.Add(1))
+				err := r.shop.Checkout(octx, r.seq.Add(1))
 				cancel()
 				mu.Lock()
 				if err != nil {

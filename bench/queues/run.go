@@ -14,6 +14,7 @@ import (
 	"shopflow/app"
 	"shopflow/bench/benchdoc"
 	"shopflow/bench/benchenv"
+	"shopflow/bench/benchshop"
 	"shopflow/config"
 	"shopflow/ingest/ingesttest"
 	"shopflow/worker"
@@ -72,7 +73,7 @@ type rig struct {
 	o    options
 	tmp  string
 	app  *app.App
-	shop *shop
+	shop *benchshop.Shop
 	seq  atomic.Int64 // checkouts of the run
 	undo benchenv.Undo
 }
@@ -121,7 +122,7 @@ func (r *rig) start(ctx context.Context, stderr io.Writer) (err error) {
 
 // startAPI seeds the products, serves the API and registers the customers.
 func (r *rig) startAPI(ctx context.Context) error {
-	products, err := seedProducts(ctx, r.app.Pool, r.o.Products)
+	products, err := benchshop.SeedProducts(ctx, r.app.Pool, r.o.Products)
 	if err != nil {
 		return err
 	}
@@ -131,12 +132,12 @@ func (r *rig) startAPI(ctx context.Context) error {
 	}
 	api := benchenv.Go(ctx, func(ctx context.Context) error { return r.app.ServeAPI(ctx, ln) })
 	r.undo.Push(api.Stop)
-	r.shop = &shop{baseURL: "http://" + ln.Addr().String(), temporal: r.app.Temporal, products: products,
-		runID: benchenv.RandomHex(4), http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * r.o.Clients}}}
-	if err := r.shop.registerCustomers(ctx, r.o.Customers); err != nil {
+	r.shop = &benchshop.Shop{BaseURL: "http://" + ln.Addr().String(), Temporal: r.app.Temporal, Products: products,
+		RunID: benchenv.RandomHex(4), HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * r.o.Clients}}}
+	if err := r.shop.RegisterCustomers(ctx, r.o.Customers); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.out, "queues bench: API at %s, %d products, %d customers\n", r.shop.baseURL, len(products), r.o.Customers)
+	fmt.Fprintf(r.out, "queues bench: API at %s, %d products, %d customers\n", r.shop.BaseURL, len(products), r.o.Customers)
 	return nil
 }
 
@@ -149,7 +150,7 @@ func (r *rig) generate(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := ingesttest.GenerateFile(f, r.o.Lines, r.shop.products, seed); err != nil {
+		if err := ingesttest.GenerateFile(f, r.o.Lines, r.shop.Products, seed); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("generate %s: %w", name, err)
 		}

@@ -1,4 +1,6 @@
-package e2e
+// Package tlstest makes certificate authorities and certificates for tests of TLS and mutual
+// TLS, written to the test's temporary directory.
+package tlstest
 
 import (
 	"crypto/ecdsa"
@@ -16,30 +18,30 @@ import (
 	"time"
 )
 
-// testCA is a certificate authority made for one test, its files in the test's directory.
-type testCA struct {
+// CA is a certificate authority made for one test, its files in the test's directory.
+type CA struct {
 	t       *testing.T
 	dir     string
 	name    string
 	cert    *x509.Certificate
 	key     *ecdsa.PrivateKey
-	certPEM string // file of the CA's certificate
+	CertPEM string // file of the CA's certificate
 }
 
-func newTestCA(t *testing.T, name string) *testCA {
+func NewCA(t *testing.T, name string) *CA {
 	t.Helper()
-	ca := &testCA{t: t, dir: t.TempDir(), name: name}
+	ca := &CA{t: t, dir: t.TempDir(), name: name}
 	tmpl := certTemplate(name)
 	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
 	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
 	ca.cert, ca.key = ca.sign(tmpl, nil, nil)
-	ca.certPEM = ca.write(name+".pem", "CERTIFICATE", ca.cert.Raw)
+	ca.CertPEM = ca.write(name+".pem", "CERTIFICATE", ca.cert.Raw)
 	return ca
 }
 
-// issue makes a certificate for names (DNS names or IP addresses) and returns its certificate
+// Issue makes a certificate for names (DNS names or IP addresses) and returns its certificate
 // and key files. server says which way it authenticates.
-func (ca *testCA) issue(name string, server bool, names ...string) (certFile, keyFile string) {
+func (ca *CA) Issue(name string, server bool, names ...string) (certFile, keyFile string) {
 	ca.t.Helper()
 	tmpl := certTemplate(name)
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
@@ -62,9 +64,9 @@ func (ca *testCA) issue(name string, server bool, names ...string) (certFile, ke
 	return ca.write(name+".pem", "CERTIFICATE", cert.Raw), ca.write(name+"-key.pem", "EC PRIVATE KEY", der)
 }
 
-// serverTLS is what a server holding certFile/keyFile presents, demanding client certificates
+// ServerTLS is what a server holding certFile/keyFile presents, demanding client certificates
 // signed by this CA.
-func (ca *testCA) serverTLS(certFile, keyFile string) *tls.Config {
+func (ca *CA) ServerTLS(certFile, keyFile string) *tls.Config {
 	ca.t.Helper()
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
@@ -77,7 +79,7 @@ func (ca *testCA) serverTLS(certFile, keyFile string) *tls.Config {
 }
 
 // sign makes a certificate from tmpl, signed by parent (self-signed when parent is nil).
-func (ca *testCA) sign(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
+func (ca *CA) sign(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
 	ca.t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -97,7 +99,7 @@ func (ca *testCA) sign(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateK
 	return cert, key
 }
 
-func (ca *testCA) write(name, blockType string, der []byte) string {
+func (ca *CA) write(name, blockType string, der []byte) string {
 	ca.t.Helper()
 	path := filepath.Join(ca.dir, name)
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
@@ -114,4 +116,13 @@ func certTemplate(name string) *x509.Certificate {
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 	}
+}
+
+// IssueExpired writes a client certificate, signed by this CA, that expired an hour ago, and
+// returns its file.
+func (ca *CA) IssueExpired(name string) string {
+	tmpl := certTemplate(name)
+	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour)
+	cert, _ := ca.sign(tmpl, ca.cert, ca.key)
+	return ca.write(name+".pem", "CERTIFICATE", cert.Raw)
 }

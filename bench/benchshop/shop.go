@@ -1,4 +1,6 @@
-package main
+// Package benchshop is the shop the checkout drivers buy from: seeded products with live
+// pricing, registered customers, and checkouts through the API awaited until placed.
+package benchshop
 
 import (
 	"bytes"
@@ -19,20 +21,20 @@ import (
 	"shopflow/workflows"
 )
 
-// shop is what the checkout phase buys from and as: seeded products, logged-in customers, and
+// Shop is what a checkout driver buys from and as: seeded products, logged-in customers, and
 // the API they reach over HTTP.
-type shop struct {
-	baseURL   string
-	http      *http.Client
-	temporal  client.Client
-	products  []int64
-	customers []string // bearer tokens
-	runID     string
+type Shop struct {
+	BaseURL   string
+	HTTP      *http.Client
+	Temporal  client.Client
+	Products  []int64
+	Customers []string // bearer tokens
+	RunID     string
 }
 
-// seedProducts inserts one seller, one category and n products, each with stock for far more
+// SeedProducts inserts one seller, one category and n products, each with stock for far more
 // orders than any run places, so no checkout is refused for stock.
-func seedProducts(ctx context.Context, pool *pgxpool.Pool, n int) ([]int64, error) {
+func SeedProducts(ctx context.Context, pool *pgxpool.Pool, n int) ([]int64, error) {
 	var ids []int64
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var sellerID string
@@ -79,11 +81,11 @@ func seedPricing(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// registerCustomers registers n customers through the API and logs each in.
-func (s *shop) registerCustomers(ctx context.Context, n int) error {
+// RegisterCustomers registers n customers through the API and logs each in.
+func (s *Shop) RegisterCustomers(ctx context.Context, n int) error {
 	password := "bench-password-" + benchenv.RandomHex(4)
 	for i := range n {
-		email := fmt.Sprintf("bench-%s-%d@example.com", s.runID, i)
+		email := fmt.Sprintf("bench-%s-%d@example.com", s.RunID, i)
 		var user struct{ ID string }
 		if err := s.post(ctx, "/api/v1/auth/register", "", "", map[string]string{"email": email, "password": password, "name": "Bench Shopper"},
 			http.StatusCreated, &user); err != nil {
@@ -95,16 +97,16 @@ func (s *shop) registerCustomers(ctx context.Context, n int) error {
 		if err := s.post(ctx, "/api/v1/auth/login", "", "", map[string]string{"email": email, "password": password}, http.StatusOK, &tok); err != nil {
 			return err
 		}
-		s.customers = append(s.customers, tok.AccessToken)
+		s.Customers = append(s.Customers, tok.AccessToken)
 	}
 	return nil
 }
 
-// checkout is one op of the checkout phase: POST /api/v1/checkout for one product, then wait
+// Checkout is one op of the checkout phase: POST /api/v1/checkout for one product, then wait
 // for the order's saga to return and check that it placed the order.
-func (s *shop) checkout(ctx context.Context, seq int64) error {
+func (s *Shop) Checkout(ctx context.Context, seq int64) error {
 	body := map[string]any{
-		"items":          []map[string]any{{"product_id": s.products[rand.IntN(len(s.products))], "quantity": 1}},
+		"items":          []map[string]any{{"product_id": s.Products[rand.IntN(len(s.Products))], "quantity": 1}},
 		"payment_method": "pm_card_visa",
 		"shipping_address": store.ShippingAddress{Name: "Bench Shopper", Line1: "1 Load Street", City: "Springfield",
 			PostalCode: "12345", Country: "US"},
@@ -112,13 +114,13 @@ func (s *shop) checkout(ctx context.Context, seq int64) error {
 	var answer struct {
 		Order struct{ ID string }
 	}
-	token := s.customers[int(seq)%len(s.customers)]
-	key := fmt.Sprintf("bench-%s-%d", s.runID, seq)
+	token := s.Customers[int(seq)%len(s.Customers)]
+	key := fmt.Sprintf("bench-%s-%d", s.RunID, seq)
 	if err := s.post(ctx, "/api/v1/checkout", token, key, body, http.StatusAccepted, &answer); err != nil {
 		return err
 	}
 	var res workflows.CheckoutResult
-	if err := s.temporal.GetWorkflow(ctx, workflows.CheckoutWorkflowID(answer.Order.ID), "").Get(ctx, &res); err != nil {
+	if err := s.Temporal.GetWorkflow(ctx, workflows.CheckoutWorkflowID(answer.Order.ID), "").Get(ctx, &res); err != nil {
 		return fmt.Errorf("await saga of order %s: %w", answer.Order.ID, err)
 	}
 	if res.Status != store.OrderPlaced {
@@ -128,12 +130,12 @@ func (s *shop) checkout(ctx context.Context, seq int64) error {
 }
 
 // post sends body as JSON and decodes the answer into into, if it has the wanted status.
-func (s *shop) post(ctx context.Context, path, token, idempotencyKey string, body any, want int, into any) error {
+func (s *Shop) post(ctx context.Context, path, token, idempotencyKey string, body any, want int, into any) error {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.baseURL+path, bytes.NewReader(raw))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.BaseURL+path, bytes.NewReader(raw))
 	if err != nil {
 		return err
 	}
@@ -144,7 +146,7 @@ func (s *shop) post(ctx context.Context, path, token, idempotencyKey string, bod
 	if idempotencyKey != "" {
 		req.Header.Set("Idempotency-Key", idempotencyKey)
 	}
-	resp, err := s.http.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("POST %s: %w", path, err)
 	}
