@@ -24,9 +24,9 @@ Environment (all optional):
   SHOPFLOW_*              every other variable is passed to shopflow; see README.md.
                           SHOPFLOW_TEMPORAL_ADDRESS is set to 127.0.0.1:$TEMPORAL_PORT.
 
-Two instances run side by side when they differ in SHOPFLOW_HTTP_ADDR, TEMPORAL_PORT,
-TEMPORAL_UI_PORT (and, to keep their data apart, SHOPFLOW_DATABASE_URL), e.g.:
-  SHOPFLOW_HTTP_ADDR=127.0.0.1:8081 TEMPORAL_PORT=7234 TEMPORAL_UI_PORT=8234 \
+Two instances run side by side when they differ in SHOPFLOW_HTTP_ADDR, SHOPFLOW_WORKER_HTTP_ADDR,
+TEMPORAL_PORT, TEMPORAL_UI_PORT (and, to keep their data apart, SHOPFLOW_DATABASE_URL), e.g.:
+  SHOPFLOW_HTTP_ADDR=127.0.0.1:8081 SHOPFLOW_WORKER_HTTP_ADDR=127.0.0.1:9092 TEMPORAL_PORT=7234 TEMPORAL_UI_PORT=8234 \
   SHOPFLOW_DATABASE_URL=postgres://postgres@127.0.0.1:5432/shopflow2?sslmode=disable make dev
 TXT
 }

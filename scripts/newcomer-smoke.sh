@@ -26,6 +26,7 @@ Environment (all optional):
   SMOKE_HTTP_PORT          API port            (default 18080)
   SMOKE_TEMPORAL_PORT      Temporal gRPC port  (default 17233)
   SMOKE_TEMPORAL_UI_PORT   Temporal UI port    (default 18233)
+  SMOKE_WORKER_PORT        worker /metrics and /healthz port (default 19091)
   SMOKE_READY_TIMEOUT      seconds to wait for /readyz = 200 after start (default 240)
   SMOKE_TIMEOUT            hard limit for the whole run, in seconds      (default 900)
 TXT
@@ -43,6 +44,7 @@ command -v go >/dev/null 2>&1 || export PATH="/usr/local/go/bin:$PATH"
 HTTP_PORT=${SMOKE_HTTP_PORT:-18080}
 TEMPORAL_PORT=${SMOKE_TEMPORAL_PORT:-17233}
 TEMPORAL_UI_PORT=${SMOKE_TEMPORAL_UI_PORT:-18233}
+WORKER_PORT=${SMOKE_WORKER_PORT:-19091}
 READY_TIMEOUT=${SMOKE_READY_TIMEOUT:-240}
 TIMEOUT=${SMOKE_TIMEOUT:-900}
 ADMIN_URL=${SHOPFLOW_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
@@ -201,11 +203,11 @@ if ! psql -q -X "$ADMIN_URL" -c 'SELECT 1' >/dev/null 2>&1; then
   exit 1
 fi
 busy=()
-for port in "$HTTP_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"; do
+for port in "$HTTP_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$WORKER_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy+=("$port"); fi
 done
 if ((${#busy[@]})); then
-  fail "ports already in use: ${busy[*]} (set SMOKE_HTTP_PORT, SMOKE_TEMPORAL_PORT, SMOKE_TEMPORAL_UI_PORT)"
+  fail "ports already in use: ${busy[*]} (set SMOKE_HTTP_PORT, SMOKE_TEMPORAL_PORT, SMOKE_TEMPORAL_UI_PORT, SMOKE_WORKER_PORT)"
   exit 1
 fi
 psql -q -X "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" >/dev/null 2>&1
@@ -221,7 +223,7 @@ pass "build bin/shopflow"
 
 # --- make dev -----------------------------------------------------------------------------
 note "starting scripts/dev.sh: API $api, Temporal 127.0.0.1:$TEMPORAL_PORT, UI :$TEMPORAL_UI_PORT, database $db_name"
-SHOPFLOW_HTTP_ADDR=127.0.0.1:$HTTP_PORT \
+SHOPFLOW_HTTP_ADDR=127.0.0.1:$HTTP_PORT SHOPFLOW_WORKER_HTTP_ADDR=127.0.0.1:$WORKER_PORT \
   TEMPORAL_PORT=$TEMPORAL_PORT TEMPORAL_UI_PORT=$TEMPORAL_UI_PORT SHOPFLOW_DEV_DIR=$dev_dir \
   SHOPFLOW_DATABASE_URL=$db_url SHOPFLOW_REDIS_URL=$REDIS_URL SHOPFLOW_REDIS_PREFIX=$redis_prefix \
   scripts/dev.sh </dev/null >"$dev_log" 2>&1 &
@@ -344,6 +346,17 @@ request GET /metrics
 expect "metrics at /metrics (200)" 200 \
   "HTTP request metrics are exported" 'grep -q "^shopflow_http_requests_total" "$body"'
 
+# The worker's own endpoints, as a probe and Prometheus reach them.
+api_url=$api
+api=http://127.0.0.1:$WORKER_PORT
+request GET /healthz
+expect "worker health at :$WORKER_PORT/healthz (200)" 200 \
+  "it reports ok" 'grep -q "\"ok\"" "$body"'
+request GET /metrics
+expect "worker metrics at :$WORKER_PORT/metrics (200)" 200 \
+  "Temporal SDK and checkout metrics are exported" 'grep -q "^temporal_" "$body" && grep -q "^shopflow_checkout_stuck_sagas" "$body"'
+api=$api_url
+
 # --- clean shutdown -----------------------------------------------------------------------
 kill -TERM "$dev_pid"
 if wait_gone "$dev_pid" 45; then
@@ -351,7 +364,7 @@ if wait_gone "$dev_pid" 45; then
   status=$?
   dev_pid=""
   left=()
-  for port in "$HTTP_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"; do
+  for port in "$HTTP_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$WORKER_PORT"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then left+=("$port"); fi
   done
   if [ "$status" = 0 ] && ((${#left[@]} == 0)); then
