@@ -40,7 +40,7 @@ func healthDeps(t *testing.T, temporal client.Client) Deps {
 		t.Fatal(err)
 	}
 	// One SDK metric, as a running worker records them, so the scrape shows temporal_ series.
-	opts.MetricsHandler.Counter("worker_start").Inc(1)
+	opts.MetricsHandler.Counter("temporal_worker_start").Inc(1) // the SDK's name for it
 	return Deps{Config: config.Config{TaskQueue: "shopflow", QueueConfig: config.QueueConfig{BatchTaskQueue: "shopflow-batch"}, MetricsConfig: config.MetricsConfig{WorkerHTTPAddr: "127.0.0.1:0"}},
 		Client: temporal, Registry: reg, Logger: slog.New(slog.DiscardHandler), Queues: []string{config.QueueCheckout, config.QueueBatch},
 		Store: store.New(storetest.NewPool(t))}
@@ -98,7 +98,7 @@ func TestHealthServerServesMetricsAndStops(t *testing.T) {
 	base := "http://" + ln.Addr().String()
 
 	body := httpGet(t, base+"/metrics", http.StatusOK)
-	for _, want := range []string{"temporal_worker_start", "shopflow_checkout_stuck_sagas{status=\"pending\"} 0",
+	for _, want := range []string{"temporal_worker_start_total", "shopflow_checkout_stuck_sagas{status=\"pending\"} 0",
 		"shopflow_ingest_batches_unfinished{status=\"queued\"} 0", "shopflow_collector_up{collector=\"stuck_sagas\"} 1"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q:\n%.2000s", want, body)
