@@ -67,7 +67,9 @@ activities, so checkout-only processes never run batch work; scale each queue's 
 its own. Runs until SIGINT or SIGTERM, then gives running activities up to
 SHOPFLOW_SHUTDOWN_TIMEOUT to finish and stops. SHOPFLOW_PAYMENT_PROVIDER must be set (stripe or
 sandbox). Schedules and search attributes are a deploy step, not the worker's: run
-'shopflow temporal setup' first (the worker needs no admin rights).`,
+'shopflow temporal setup' first (the worker needs no admin rights). With SHOPFLOW_WORKER_BUILD_ID
+set, the checkout worker is that build of SHOPFLOW_WORKER_DEPLOYMENT (Temporal Worker
+Versioning): new sagas reach it once 'shopflow temporal deploy promote --build ID' runs.`,
 		Example: `  shopflow worker                     # both queues (SHOPFLOW_WORKER_QUEUES)
   shopflow worker --queues checkout   # sagas only
   shopflow worker --queues batch      # batch work only`,
