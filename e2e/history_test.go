@@ -31,8 +31,9 @@ const checkoutHistories = "checkout_"
 // never overwritten (writeHistory), so a change that reshapes histories (a versioned workflow
 // change, activity results of a new shape) records beside the old files under a new
 // generation; the old files stay, proving that executions recorded in their shape can finish.
-// The generation "" holds the histories recorded before activities had Result types of their own.
-const historyGeneration = "_results"
+// The generation "" holds the histories recorded before activities had Result types of their
+// own, "_results" those recorded before sagas screened on one version marker (screenedVersion).
+const historyGeneration = "_v2"
 
 // TestRecordHistories runs one saga down each path the checkout takes, plus a sweep, against
 // the real server, and writes their histories to workflows/testdata (writeHistory), where

@@ -43,7 +43,7 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	if err := s.handleReviewUpdates(ctx); err != nil {
 		return CheckoutResult{}, err
 	}
-	s.version = workflow.GetVersion(ctx, cancelUpdateChange, workflow.DefaultVersion, 1)
+	s.version = workflow.GetVersion(ctx, cancelUpdateChange, workflow.DefaultVersion, screenedVersion)
 	res, err := s.run(ctx)
 	return s.end(ctx, res, err)
 }
@@ -99,7 +99,7 @@ func (s *checkoutSaga) run(ctx workflow.Context) (CheckoutResult, error) {
 	if reason, ok := s.cancelRequested(); ok {
 		return s.compensate(ctx, reason, nil)
 	}
-	if workflow.GetVersion(ctx, fraudScreenChange, workflow.DefaultVersion, 1) >= 1 {
+	if s.version >= screenedVersion || workflow.GetVersion(ctx, fraudScreenChange, workflow.DefaultVersion, 1) >= 1 {
 		if goOn, res, err := s.screen(ctx); !goOn {
 			return res, err
 		}

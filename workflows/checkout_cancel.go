@@ -21,6 +21,13 @@ const ErrTypeCancelTooLate = "CancelTooLate"
 // activities. Histories recorded before it replay with neither.
 const cancelUpdateChange = "cancel-update"
 
+// screenedVersion, the cancelUpdateChange version new sagas record, also stands for the fraud
+// screen: a new saga records one version marker instead of two (cancelUpdateChange, then
+// fraudScreenChange), and the Go SDK upserts TemporalChangeVersion with every marker, one
+// more visibility write per order for the Temporal server. Histories at version 1 still
+// carry fraudScreenChange, or not, and replay as they were recorded.
+const screenedVersion workflow.Version = 2
+
 // CancelOutcome is how an order's cancel ended, as the saga settled it.
 type CancelOutcome struct {
 	// Canceled is true when the order ended canceled (by this request or, racing it, by the

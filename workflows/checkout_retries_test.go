@@ -126,7 +126,7 @@ func TestCheckoutFailingConfirmKeepsHistoryBounded(t *testing.T) {
 // retried for a day) costs thousands of events by the same ledger, so the ledger measures it.
 func TestCheckoutLegacyFailingConfirmGrowsTheHistory(t *testing.T) {
 	env := newCheckoutEnv(t)
-	env.OnGetVersion(cancelUpdateChange, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	env.OnGetVersion(cancelUpdateChange, workflow.DefaultVersion, screenedVersion).Return(workflow.DefaultVersion)
 	ledger := newHistoryLedger(env)
 	confirmFailingFor(env, 20*time.Hour)
 	env.ExecuteWorkflow(Checkout, input())

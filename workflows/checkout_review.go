@@ -12,7 +12,8 @@ import (
 )
 
 // fraudScreenChange versions the fraud screen between reserving and charging. Histories
-// recorded before it go straight to charging.
+// recorded before it go straight to charging. New sagas screen by screenedVersion and no
+// longer record it.
 const fraudScreenChange = "fraud-screen"
 
 // defaultFraudReviewTimeout applies when a saga is started without a review timeout (by a
