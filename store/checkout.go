@@ -203,10 +203,17 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 		default: // pending (nothing held) or canceled: cannot place
 			return nil
 		}
+		// One statement: the held stock leaves the shelf, its reservations and the promotion's
+		// held use are committed.
 		rows, err := tx.Query(ctx, `
+			WITH r AS (
+				UPDATE reservations SET status = 'committed', updated_at = now()
+				WHERE order_id = $1 AND status = 'held' RETURNING product_id, quantity),
+			p AS (
+				UPDATE promotion_redemptions SET status = 'committed', updated_at = now()
+				WHERE order_id = $1 AND status = 'held')
 			UPDATE inventory i SET on_hand = i.on_hand - r.quantity, reserved = i.reserved - r.quantity, updated_at = now()
-			FROM reservations r
-			WHERE r.order_id = $1 AND r.status = 'held' AND i.product_id = r.product_id
+			FROM r WHERE i.product_id = r.product_id
 			RETURNING i.product_id, i.on_hand - i.reserved, i.low_stock_threshold, i.low_stock_alerted`, orderID)
 		if err != nil {
 			return err
@@ -223,9 +230,6 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE reservations SET status = 'committed', updated_at = now() WHERE order_id = $1 AND status = 'held'`, orderID); err != nil {
-			return err
-		}
 		for _, l := range levels {
 			if l.alerted || l.available > l.limit {
 				continue
@@ -233,9 +237,6 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 			if err := raiseLowStock(ctx, tx, l.product, l.available, l.limit); err != nil {
 				return err
 			}
-		}
-		if err := commitPromotion(ctx, tx, orderID); err != nil {
-			return err
 		}
 		if err := recordOrderSales(ctx, tx, orderID); err != nil {
 			return err

@@ -90,15 +90,19 @@ func lockOrder(ctx context.Context, tx pgx.Tx, orderID string) (string, error) {
 	return status, nil
 }
 
-// setOrderStatus moves an order through the state machine and adds the timeline event.
+// setOrderStatus moves an order through the state machine and adds the timeline event, in one
+// statement: every checkout changes status twice, each a round trip fewer.
 func setOrderStatus(ctx context.Context, tx pgx.Tx, orderID, from, to string, reason *string, note string) error {
 	if err := CheckTransition(from, to); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, cancel_reason = $3, updated_at = now() WHERE id = $1`, orderID, to, reason); err != nil {
-		return err
+	tag, err := tx.Exec(ctx, `
+		WITH o AS (UPDATE orders SET status = $2, cancel_reason = $3, updated_at = now() WHERE id = $1 RETURNING id)
+		INSERT INTO order_events (order_id, status, note) SELECT id, $2, $4 FROM o`, orderID, to, reason, note)
+	if err == nil && tag.RowsAffected() != 1 {
+		err = errs.E(errs.NotFound, "order %s not found", orderID)
 	}
-	return addOrderEvent(ctx, tx, orderID, to, note)
+	return err
 }
 
 // addOrderEvent adds an entry to the order's timeline.

@@ -13,12 +13,14 @@ var errNoPromotionUse = errors.New("promotion has no use left")
 // claimPromotion takes one use of the order's promotion, if it has one, in the reserving
 // transaction: the conditional UPDATE locks the promotion's row, so concurrent claims queue
 // there and the customer's count below sees every claim committed before this one. The
-// promotions_uses_within_limit CHECK backs the condition. errNoPromotionUse when the promotion
-// ended, was switched off, or has no use left for the whole shop or for this customer.
+// promotions_uses_within_limit CHECK backs the condition. A promotion without a per-customer
+// limit has its use recorded in the same statement; one with a limit needs that count first.
+// errNoPromotionUse when the promotion ended, was switched off, or has no use left for the
+// whole shop or for this customer.
 func claimPromotion(ctx context.Context, tx pgx.Tx, orderID string) error {
 	var promotionID *int64
 	var customerID string
-	var claimed bool
+	var claimed, recorded bool
 	var perCustomer *int32
 	err := tx.QueryRow(ctx, `
 		WITH o AS (SELECT promotion_id, customer_id FROM orders WHERE id = $1),
@@ -26,37 +28,32 @@ func claimPromotion(ctx context.Context, tx pgx.Tx, orderID string) error {
 			UPDATE promotions p SET uses = p.uses + 1, updated_at = now()
 			FROM o WHERE p.id = o.promotion_id AND p.active AND (p.usage_limit IS NULL OR p.uses < p.usage_limit)
 			  AND p.starts_at <= now() AND (p.ends_at IS NULL OR p.ends_at > now())
-			RETURNING p.per_customer_limit)
-		SELECT o.promotion_id, o.customer_id::text, EXISTS (SELECT 1 FROM u), (SELECT per_customer_limit FROM u)
-		FROM o`, orderID).Scan(&promotionID, &customerID, &claimed, &perCustomer)
-	if err != nil || promotionID == nil {
+			RETURNING p.per_customer_limit),
+		r AS (
+			INSERT INTO promotion_redemptions (order_id, promotion_id, customer_id, status)
+			SELECT $1, o.promotion_id, o.customer_id, 'held' FROM o, u WHERE u.per_customer_limit IS NULL
+			RETURNING 1)
+		SELECT o.promotion_id, o.customer_id::text, EXISTS (SELECT 1 FROM u), (SELECT per_customer_limit FROM u),
+		       EXISTS (SELECT 1 FROM r)
+		FROM o`, orderID).Scan(&promotionID, &customerID, &claimed, &perCustomer, &recorded)
+	switch {
+	case err != nil || promotionID == nil || recorded:
 		return err
-	}
-	if !claimed {
+	case !claimed:
 		return errNoPromotionUse
 	}
-	if perCustomer != nil {
-		var used int32
-		if err := tx.QueryRow(ctx, `
-			SELECT count(*) FROM promotion_redemptions
-			WHERE promotion_id = $1 AND customer_id = $2 AND status <> 'released'`, *promotionID, customerID).Scan(&used); err != nil {
-			return err
-		}
-		if used >= *perCustomer {
-			return errNoPromotionUse
-		}
+	var used int32
+	if err := tx.QueryRow(ctx, `
+		SELECT count(*) FROM promotion_redemptions
+		WHERE promotion_id = $1 AND customer_id = $2 AND status <> 'released'`, *promotionID, customerID).Scan(&used); err != nil {
+		return err
+	}
+	if perCustomer != nil && used >= *perCustomer {
+		return errNoPromotionUse
 	}
 	_, err = tx.Exec(ctx, `
 		INSERT INTO promotion_redemptions (order_id, promotion_id, customer_id, status) VALUES ($1, $2, $3, 'held')`,
 		orderID, *promotionID, customerID)
-	return err
-}
-
-// commitPromotion marks the order's held use spent, when the order is placed.
-func commitPromotion(ctx context.Context, tx pgx.Tx, orderID string) error {
-	_, err := tx.Exec(ctx, `
-		UPDATE promotion_redemptions SET status = 'committed', updated_at = now()
-		WHERE order_id = $1 AND status = 'held'`, orderID)
 	return err
 }
 
