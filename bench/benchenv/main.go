@@ -24,7 +24,9 @@ func (f *Flags) Register(fs *flag.FlagSet, temporal bool) {
 	if temporal {
 		fs.StringVar(&f.TemporalBin, "temporal-bin", "bin/temporal", "Temporal CLI that runs the dev server (make temporal builds it)")
 	}
-	fs.StringVar(&f.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/postgres", "Postgres `URL` allowed to CREATE DATABASE")
+	// sslmode=disable, as Shopflow's own default and the tests': pgx would otherwise negotiate
+	// TLS with a local server that offers it, and every round trip would pay for encryption.
+	fs.StringVar(&f.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "Postgres `URL` allowed to CREATE DATABASE")
 	fs.StringVar(&f.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis `URL`; the run's keys get a prefix of their own")
 	fs.StringVar(&f.Doc, "doc", "docs/BENCHMARKS.md", "Markdown `file` to write the section into ('' = print only)")
 }

@@ -36,7 +36,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(stderr, `Usage: go run ./bench/checkout [flags]     (from the repository root)
 
 Measures, in one run and interleaved round by round:
-  bare      a workflow of the checkout saga's shape with nothing to do (3 no-op local
+  bare      a workflow of the checkout saga's shape with nothing to do (4 no-op local
             activities, the saga's search attributes and upserts, eager start), started and
             awaited: what the Temporal server alone allows on this machine
   checkout  POST /api/v1/checkout (one line, pm_card_visa, a fresh Idempotency-Key), then the

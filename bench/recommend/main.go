@@ -70,7 +70,7 @@ Flags:
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&o.Mode, "mode", "quality", "quality or build")
-	fs.StringVar(&o.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/postgres", "Postgres `URL` allowed to CREATE DATABASE")
+	fs.StringVar(&o.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "Postgres `URL` allowed to CREATE DATABASE (TLS off, as in benchenv)")
 	fs.StringVar(&o.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis `URL`; the run's keys get a prefix of their own")
 	fs.IntVar(&o.Customers, "customers", 10000, "quality: customers")
 	fs.IntVar(&o.Products, "products", 1000, "quality: products")
