@@ -1,6 +1,6 @@
 package store
 
-// The analytics rollups (migration 00018, docs/ANALYTICS.md) are maintained by countSales in the
+// The analytics rollups (migration 00018, docs/ANALYTICS.md) are maintained by countSalesOf in the
 // statement that counts the sales, so they always equal the facts. These are the parts of that
 // statement; each reads the CTE facts (the lines counted now, with their hour).
 

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"shopflow/errs"
 )
 
 // The checkout saga's steps. Each runs in one transaction, locks the order row first, and is
@@ -30,12 +33,14 @@ var errShort = errors.New("short of stock")
 
 // ReserveOrder holds stock for every line of a pending order, all or nothing: one conditional
 // UPDATE per product, in product-id order so concurrent checkouts never deadlock. Held stock
-// expires at expiresAt unless the order is placed or released first.
+// expires at expiresAt unless the order is placed or released first. The step is three round
+// trips inside its transaction: the order locked with its lines read, then every write sent
+// in one batch and undone by the rollback when a line is short or the promotion has no use left.
 func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time.Time) (ReserveResult, error) {
 	var res ReserveResult
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		res = ReserveResult{}
-		status, err := lockOrderFor(ctx, tx, orderID, MovementReservation)
+		status, lines, err := lockOrderLines(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
@@ -49,51 +54,43 @@ func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time
 			res.Reserved = status == OrderAwaitingPayment || status == OrderPlaced
 			return nil
 		}
-		rows, err := tx.Query(ctx, `SELECT product_id, quantity FROM order_items WHERE order_id = $1 ORDER BY product_id`, orderID)
-		if err != nil {
-			return err
-		}
-		type line struct {
-			product int64
-			qty     int
-		}
-		lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (line, error) {
-			var l line
-			return l, r.Scan(&l.product, &l.qty)
-		})
-		if err != nil {
-			return err
-		}
-		for _, l := range lines {
-			tag, err := tx.Exec(ctx, `
+		b := &pgx.Batch{}
+		products, quantities := make([]int64, len(lines)), make([]int32, len(lines))
+		for i, l := range lines {
+			products[i], quantities[i] = l.product, int32(l.qty)
+			b.Queue(`
 				UPDATE inventory i SET reserved = i.reserved + $2, updated_at = now()
 				FROM products p
 				WHERE i.product_id = $1 AND p.id = i.product_id AND p.status = 'active'
-				  AND i.on_hand - i.reserved >= $2`, l.product, l.qty)
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 0 {
-				res.Short = append(res.Short, l.product)
-			}
+				  AND i.on_hand - i.reserved >= $2`, l.product, l.qty).Exec(func(tag pgconn.CommandTag) error {
+				if tag.RowsAffected() == 0 {
+					res.Short = append(res.Short, l.product)
+				}
+				return nil
+			})
+		}
+		b.Queue(`
+			INSERT INTO reservations (order_id, product_id, quantity, expires_at)
+			SELECT $1, l.product_id, l.quantity, $4 FROM unnest($2::bigint[], $3::int[]) AS l(product_id, quantity)`,
+			orderID, products, quantities, expiresAt)
+		// After the stock, so every reserving transaction locks inventory rows, then the
+		// promotion's (one order of locks, no deadlock), and holds the promotion's row only
+		// until it commits.
+		claim := queueClaimPromotion(b, orderID)
+		if err := queueOrderStatus(b, orderID, OrderPending, OrderAwaitingPayment, nil, "stock reserved"); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
 		}
 		if len(res.Short) > 0 {
 			return errShort
 		}
-		for _, l := range lines {
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO reservations (order_id, product_id, quantity, expires_at) VALUES ($1, $2, $3, $4)`,
-				orderID, l.product, l.qty, expiresAt); err != nil {
-				return err
-			}
-		}
-		// Last, so every reserving transaction locks inventory rows, then the promotion's (one
-		// order of locks, no deadlock), and holds the promotion's row only until it commits.
-		if err := claimPromotion(ctx, tx, orderID); err != nil {
+		if err := claim.finish(ctx, tx); err != nil {
 			return err
 		}
 		res.Reserved, res.Status = true, OrderAwaitingPayment
-		return setOrderStatus(ctx, tx, orderID, OrderPending, OrderAwaitingPayment, nil, "stock reserved")
+		return nil
 	})
 	if errors.Is(err, errShort) {
 		return ReserveResult{Reserved: false, Status: OrderPending, Short: res.Short, Reason: ReasonOutOfStock}, nil
@@ -105,6 +102,46 @@ func (s *Store) ReserveOrder(ctx context.Context, orderID string, expiresAt time
 		return ReserveResult{}, fmt.Errorf("reserve order %s: %w", orderID, classify(err, "order"))
 	}
 	return res, nil
+}
+
+// orderLine is a product of an order and how many of it.
+type orderLine struct {
+	product int64
+	qty     int
+}
+
+// lockOrderLines locks the order for a reservation, as lockOrderFor, and reads its lines in
+// product-id order, in one round trip.
+func lockOrderLines(ctx context.Context, tx pgx.Tx, orderID string) (string, []orderLine, error) {
+	cause, err := stockCauseJSON(ctx, MovementReservation, orderID)
+	if err != nil {
+		return "", nil, err
+	}
+	var status string
+	var lines []orderLine
+	b := &pgx.Batch{}
+	b.Queue(`SELECT status, set_config('shopflow.stock_cause', $2, true) FROM orders WHERE id = $1 FOR UPDATE`, orderID, cause).
+		QueryRow(func(row pgx.Row) error {
+			var set string
+			err := row.Scan(&status, &set)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return errs.E(errs.NotFound, "order %s not found", orderID)
+			}
+			return err
+		})
+	b.Queue(`SELECT product_id, quantity FROM order_items WHERE order_id = $1 ORDER BY product_id`, orderID).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			lines, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (orderLine, error) {
+				var l orderLine
+				return l, r.Scan(&l.product, &l.qty)
+			})
+			return err
+		})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return "", nil, err
+	}
+	return status, lines, nil
 }
 
 // OrderAmount is what a charge for the order must be, computed from the database.
@@ -138,35 +175,36 @@ type PaymentRecord struct {
 }
 
 // RecordPayment upserts the order's payment row and links the intent to the order, adding a
-// timeline event when the status changes.
+// timeline event when the status changes. The order is locked first, so a webhook and the saga
+// recording the same payment take turns; the lock and the writes go in one batch.
 func (s *Store) RecordPayment(ctx context.Context, orderID string, p PaymentRecord) error {
+	note := "payment " + p.Status
+	if p.Note != "" {
+		note += ": " + p.Note
+	}
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := lockOrder(ctx, tx, orderID); err != nil {
-			return err
-		}
-		var previous *string
-		err := tx.QueryRow(ctx, `SELECT status FROM payments WHERE provider = $1 AND provider_ref = $2`, p.Provider, p.IntentID).Scan(&previous)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		if previous != nil && *previous == p.Status {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO payments (order_id, provider, provider_ref, status, amount_cents, currency)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (provider, provider_ref) DO UPDATE SET status = EXCLUDED.status, updated_at = now()`,
-			orderID, p.Provider, p.IntentID, p.Status, p.AmountCents, p.Currency); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE orders SET payment_intent_id = $2, updated_at = now() WHERE id = $1`, orderID, p.IntentID); err != nil {
-			return err
-		}
-		note := "payment " + p.Status
-		if p.Note != "" {
-			note += ": " + p.Note
-		}
-		return addOrderEvent(ctx, tx, orderID, "payment_"+p.Status, note)
+		b := &pgx.Batch{}
+		b.Queue(`SELECT status FROM orders WHERE id = $1 FOR UPDATE`, orderID).QueryRow(func(row pgx.Row) error {
+			var status string
+			if err := row.Scan(&status); errors.Is(err, pgx.ErrNoRows) {
+				return errs.E(errs.NotFound, "order %s not found", orderID)
+			} else {
+				return err
+			}
+		})
+		// Nothing is written when the payment already has this status.
+		b.Queue(`
+			WITH changed AS (
+				INSERT INTO payments (order_id, provider, provider_ref, status, amount_cents, currency)
+				SELECT $1::uuid, $2::text, $3::text, $4::text, $5::bigint, $6::text
+				WHERE NOT EXISTS (SELECT 1 FROM payments WHERE provider = $2 AND provider_ref = $3 AND status = $4)
+				ON CONFLICT (provider, provider_ref) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
+				RETURNING order_id),
+			linked AS (
+				UPDATE orders SET payment_intent_id = $3, updated_at = now() WHERE id = $1 AND EXISTS (SELECT 1 FROM changed))
+			INSERT INTO order_events (order_id, status, note) SELECT $1, 'payment_' || $4, $7 FROM changed`,
+			orderID, p.Provider, p.IntentID, p.Status, p.AmountCents, p.Currency, note)
+		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
 		return fmt.Errorf("record payment %s for order %s: %w", p.IntentID, orderID, classify(err, "payment"))
@@ -203,9 +241,16 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 		default: // pending (nothing held) or canceled: cannot place
 			return nil
 		}
-		// One statement: the held stock leaves the shelf, its reservations and the promotion's
-		// held use are committed.
-		rows, err := tx.Query(ctx, `
+		// One batch: the held stock leaves the shelf, its reservations and the promotion's held
+		// use are committed; the sale is counted, the customer told, the order placed.
+		type level struct {
+			product          int64
+			available, limit int
+			alerted          bool
+		}
+		var levels []level
+		b := &pgx.Batch{}
+		b.Queue(`
 			WITH r AS (
 				UPDATE reservations SET status = 'committed', updated_at = now()
 				WHERE order_id = $1 AND status = 'held' RETURNING product_id, quantity),
@@ -214,20 +259,21 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 				WHERE order_id = $1 AND status = 'held')
 			UPDATE inventory i SET on_hand = i.on_hand - r.quantity, reserved = i.reserved - r.quantity, updated_at = now()
 			FROM r WHERE i.product_id = r.product_id
-			RETURNING i.product_id, i.on_hand - i.reserved, i.low_stock_threshold, i.low_stock_alerted`, orderID)
-		if err != nil {
+			RETURNING i.product_id, i.on_hand - i.reserved, i.low_stock_threshold, i.low_stock_alerted`, orderID).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				levels, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (level, error) {
+					var l level
+					return l, r.Scan(&l.product, &l.available, &l.limit, &l.alerted)
+				})
+				return err
+			})
+		b.Queue(orderSalesSQL, orderID)
+		b.Queue(orderNotificationSQL, orderID, "order_placed")
+		if err := queueOrderStatus(b, orderID, status, OrderPlaced, nil, "order placed"); err != nil {
 			return err
 		}
-		type level struct {
-			product          int64
-			available, limit int
-			alerted          bool
-		}
-		levels, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (level, error) {
-			var l level
-			return l, r.Scan(&l.product, &l.available, &l.limit, &l.alerted)
-		})
-		if err != nil {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
 		for _, l := range levels {
@@ -238,15 +284,9 @@ func (s *Store) ConfirmOrder(ctx context.Context, orderID string) (ConfirmResult
 				return err
 			}
 		}
-		if err := recordOrderSales(ctx, tx, orderID); err != nil {
-			return err
-		}
-		if err := queueOrderNotification(ctx, tx, orderID, "order_placed"); err != nil {
-			return err
-		}
 		queued = true
 		res = ConfirmResult{Placed: true, Status: OrderPlaced}
-		return setOrderStatus(ctx, tx, orderID, status, OrderPlaced, nil, "order placed")
+		return nil
 	})
 	if err != nil {
 		return ConfirmResult{}, fmt.Errorf("confirm order %s: %w", orderID, classify(err, "order"))
@@ -371,14 +411,17 @@ func releaseHeld(ctx context.Context, tx pgx.Tx, where string, args ...any) erro
 
 // queueOrderNotification queues a notification of kind about the order for its customer, once.
 func queueOrderNotification(ctx context.Context, tx pgx.Tx, orderID, kind string) error {
-	_, err := tx.Exec(ctx, `
-		INSERT INTO notification_outbox (key, recipient_id, kind, payload)
-		SELECT o.customer_id::text || ':' || $2 || ':' || o.id::text, o.customer_id, $2,
-		       jsonb_build_object('order_id', o.id, 'status', o.status, 'total_cents', o.total_cents, 'currency', o.currency)
-		FROM orders o WHERE o.id = $1
-		ON CONFLICT (key) DO NOTHING`, orderID, kind)
+	_, err := tx.Exec(ctx, orderNotificationSQL, orderID, kind)
 	return err
 }
+
+// orderNotificationSQL is queueOrderNotification's statement, over the order ($1) and the kind ($2).
+const orderNotificationSQL = `
+	INSERT INTO notification_outbox (key, recipient_id, kind, payload)
+	SELECT o.customer_id::text || ':' || $2 || ':' || o.id::text, o.customer_id, $2,
+	       jsonb_build_object('order_id', o.id, 'status', o.status, 'total_cents', o.total_cents, 'currency', o.currency)
+	FROM orders o WHERE o.id = $1
+	ON CONFLICT (key) DO NOTHING`
 
 // raiseLowStock marks the product alerted and queues one low-stock alert for its seller.
 func raiseLowStock(ctx context.Context, tx pgx.Tx, productID int64, available, threshold int) error {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -68,11 +69,13 @@ func (no NewOrder) RequestHash() string {
 }
 
 // CreateOrder writes a checkout as a pending order, in one transaction: the order priced from
-// the database, its lines, its first timeline event, and, for a cart checkout, the emptied cart.
-// Stock is not checked here: holding it is the checkout saga's job. The same idempotency key
-// with the same request answers with the order it created before (replayed true); with another
-// request it is a conflict. Unknown products and mixed currencies are validation errors (with
-// details.product_id for the first unknown product); a product not for sale is a conflict.
+// the database, its lines, shipments and first timeline event, and, for a cart checkout, the
+// emptied cart. Stock is not checked here: holding it is the checkout saga's job. The same
+// idempotency key with the same request answers with the order it created before (replayed
+// true); with another request it is a conflict. Unknown products and mixed currencies are
+// validation errors (with details.product_id for the first unknown product); a product not for
+// sale is a conflict. Every read is in one batch and every write in one statement: the
+// checkout is the API's busiest write, and each round trip is CPU on both ends.
 func (s *Store) CreateOrder(ctx context.Context, no NewOrder) (o Order, replayed bool, err error) {
 	hash := no.RequestHash()
 	var orderID string
@@ -87,29 +90,20 @@ func (s *Store) CreateOrder(ctx context.Context, no NewOrder) (o Order, replayed
 				return classify(err, "cart")
 			}
 		}
-		id, err := orderByIdempotencyKey(ctx, tx, no.CustomerID, no.IdempotencyKey, hash)
-		if err != nil || id != "" {
-			orderID, replayed = id, true
+		reads, err := s.readForOrder(ctx, tx, no, cartID, hash, time.Now())
+		if err != nil || reads.existingID != "" {
+			orderID, replayed = reads.existingID, true
 			return err
 		}
-		lines, err := resolveOrderLines(ctx, tx, no, cartID)
+		lines, err := reads.lines(no)
 		if err != nil {
 			return err
 		}
-		q, err := s.priceOrder(ctx, tx, no, lines)
+		q, err := s.priceOrder(ctx, reads.pricing, no, lines)
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, `
-			INSERT INTO orders (customer_id, currency, total_cents, subtotal_cents, discount_cents, shipping_cents,
-			                    shipping_discount_cents, tax_cents, prices_include_tax, shipping_method, promotion_id,
-			                    coupon_code, client_ip, payment_method, shipping_address, idempotency_key, request_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''), $11, NULLIF($12, ''), NULLIF($13, '')::inet, $14, $15, $16, $17)
-			ON CONFLICT (customer_id, idempotency_key) DO NOTHING
-			RETURNING id::text`,
-			no.CustomerID, q.Currency, q.TotalCents, q.SubtotalCents, q.DiscountCents, q.ShippingCents,
-			q.ShippingDiscountCents, q.TaxCents, q.PricesIncludeTax, q.ShippingMethod, promotionID(q),
-			couponCode(q), no.ClientIP, no.PaymentMethod, no.ShippingAddress, no.IdempotencyKey, hash).Scan(&orderID)
+		orderID, err = insertOrder(ctx, tx, no, hash, lines, q)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// A concurrent request with the same key inserted first and has committed (ON
 			// CONFLICT waited for it); this new statement sees its order.
@@ -123,20 +117,10 @@ func (s *Store) CreateOrder(ctx context.Context, no NewOrder) (o Order, replayed
 		if err != nil {
 			return classifyOwner(err, "order")
 		}
-		if err := insertOrderLines(ctx, tx, orderID, lines, q); err != nil {
-			return err
-		}
-		if err := insertShipments(ctx, tx, orderID, q); err != nil {
-			return err
-		}
-		if err := addOrderEvent(ctx, tx, orderID, OrderPending, "order received"); err != nil {
-			return err
-		}
 		if cartID != "" {
-			if _, err := tx.Exec(ctx, `DELETE FROM cart_items WHERE cart_id = $1`, cartID); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE carts SET updated_at = now() WHERE id = $1`, cartID); err != nil {
+			if _, err := tx.Exec(ctx, `
+				WITH emptied AS (DELETE FROM cart_items WHERE cart_id = $1)
+				UPDATE carts SET updated_at = now() WHERE id = $1`, cartID); err != nil {
 				return err
 			}
 		}
@@ -152,10 +136,16 @@ func (s *Store) CreateOrder(ctx context.Context, no NewOrder) (o Order, replayed
 // orderByIdempotencyKey returns the id of the customer's order made with key, or "" when there
 // is none. An order made with key for a different request is a conflict.
 func orderByIdempotencyKey(ctx context.Context, tx pgx.Tx, customerID, key, hash string) (string, error) {
+	return matchIdempotencyKey(tx.QueryRow(ctx, `SELECT id::text, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2`,
+		customerID, key), hash)
+}
+
+// matchIdempotencyKey scans an order's id and request hash: "" when there is no row, a
+// conflict when the order was made for a request other than hash's.
+func matchIdempotencyKey(row pgx.Row, hash string) (string, error) {
 	var id string
 	var stored *string
-	err := tx.QueryRow(ctx, `SELECT id::text, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2`,
-		customerID, key).Scan(&id, &stored)
+	err := row.Scan(&id, &stored)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
@@ -188,35 +178,73 @@ func (l *pricedLine) fields() []any {
 	return []any{&l.SellerID, &l.PriceCents, &l.Currency, &l.Status, &l.Name, &l.CategoryID, &l.WeightGrams, &l.TaxClass}
 }
 
-// resolveOrderLines reads the products of the requested items, or the cart's lines, in the
-// order they were asked for (a cart's in the order they were added).
-func resolveOrderLines(ctx context.Context, tx pgx.Tx, no NewOrder, cartID string) ([]pricedLine, error) {
-	if no.Items == nil {
-		return cartOrderLines(ctx, tx, cartID)
+// orderReads is what writing or quoting an order reads, queued in one batch: a round trip
+// instead of one per read.
+type orderReads struct {
+	// existingID is the order made before with the request's idempotency key, "" when none.
+	existingID string
+	products   map[int64]pricedLine // requested items: their products, by id
+	cartLines  []pricedLine         // a cart checkout: the cart's lines with their products
+	pricing    *pricingReads
+}
+
+// readForOrder reads, in one batch on tx, the order already made with the idempotency key (when
+// hash is set), the products of the lines (the cart's when no.Items is nil) and what pricing
+// depends on at now.
+func (s *Store) readForOrder(ctx context.Context, tx pgx.Tx, no NewOrder, cartID, hash string, now time.Time) (orderReads, error) {
+	r := orderReads{products: map[int64]pricedLine{}}
+	b := &pgx.Batch{}
+	if hash != "" {
+		b.Queue(`SELECT id::text, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2`,
+			no.CustomerID, no.IdempotencyKey).QueryRow(func(row pgx.Row) error {
+			var err error
+			r.existingID, err = matchIdempotencyKey(row, hash)
+			return err
+		})
 	}
-	ids := make([]int64, len(no.Items))
-	for i, it := range no.Items {
-		ids[i] = it.ProductID
-	}
-	rows, err := tx.Query(ctx, `SELECT p.id, `+pricedLineColumns+` FROM products p WHERE p.id = ANY($1)`, ids)
-	if err != nil {
-		return nil, err
-	}
-	byID := map[int64]pricedLine{}
-	for rows.Next() {
-		var l pricedLine
-		if err := rows.Scan(append([]any{&l.ProductID}, l.fields()...)...); err != nil {
-			rows.Close()
-			return nil, err
+	switch {
+	case no.Items != nil:
+		ids := make([]int64, len(no.Items))
+		for i, it := range no.Items {
+			ids[i] = it.ProductID
 		}
-		byID[l.ProductID] = l
+		b.Queue(`SELECT p.id, `+pricedLineColumns+` FROM products p WHERE p.id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
+			return forEachRow(rows, func(row pgx.Rows) error {
+				var l pricedLine
+				err := row.Scan(append([]any{&l.ProductID}, l.fields()...)...)
+				r.products[l.ProductID] = l
+				return err
+			})
+		})
+	case cartID != "":
+		b.Queue(`
+			SELECT ci.product_id, ci.quantity, `+pricedLineColumns+`
+			FROM cart_items ci JOIN products p ON p.id = ci.product_id
+			WHERE ci.cart_id = $1 ORDER BY ci.added_at, ci.product_id`, cartID).Query(func(rows pgx.Rows) error {
+			var err error
+			r.cartLines, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (pricedLine, error) {
+				var l pricedLine
+				return l, row.Scan(append([]any{&l.ProductID, &l.Quantity}, l.fields()...)...)
+			})
+			return err
+		})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	r.pricing = s.queuePricingReads(b, no, now)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return orderReads{}, err
+	}
+	return r, nil
+}
+
+// lines are the order's lines with their products, in the order they were asked for (a cart's
+// in the order they were added). An unknown product or an empty cart is a validation error.
+func (r orderReads) lines(no NewOrder) ([]pricedLine, error) {
+	if no.Items == nil {
+		return checkCartLines(r.cartLines)
 	}
 	lines := make([]pricedLine, 0, len(no.Items))
 	for i, it := range no.Items {
-		l, ok := byID[it.ProductID]
+		l, ok := r.products[it.ProductID]
 		if !ok {
 			field := fmt.Sprintf("items[%d].product_id", i)
 			return nil, (&errs.Error{Code: errs.Unprocessable, Message: fmt.Sprintf("product %d does not exist", it.ProductID)}).
@@ -228,26 +256,8 @@ func resolveOrderLines(ctx context.Context, tx pgx.Tx, no NewOrder, cartID strin
 	return lines, nil
 }
 
-// cartOrderLines reads the cart's lines with their products; an empty (or absent) cart cannot
-// be checked out.
-func cartOrderLines(ctx context.Context, tx pgx.Tx, cartID string) ([]pricedLine, error) {
-	var lines []pricedLine
-	if cartID != "" {
-		rows, err := tx.Query(ctx, `
-			SELECT ci.product_id, ci.quantity, `+pricedLineColumns+`
-			FROM cart_items ci JOIN products p ON p.id = ci.product_id
-			WHERE ci.cart_id = $1 ORDER BY ci.added_at, ci.product_id`, cartID)
-		if err != nil {
-			return nil, err
-		}
-		lines, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricedLine, error) {
-			var l pricedLine
-			return l, r.Scan(append([]any{&l.ProductID, &l.Quantity}, l.fields()...)...)
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
+// checkCartLines refuses an empty (or absent) cart, and one too long for an order.
+func checkCartLines(lines []pricedLine) ([]pricedLine, error) {
 	if len(lines) == 0 {
 		return nil, (&errs.Error{Code: errs.Unprocessable, Message: "the cart is empty; add products to it or send items"}).
 			WithDetails("fields", map[string]string{"items": "is required when the cart is empty"})

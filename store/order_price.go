@@ -23,11 +23,15 @@ func (s *Store) QuoteOrder(ctx context.Context, no NewOrder) (pricing.Quote, err
 				return classify(err, "cart")
 			}
 		}
-		lines, err := resolveOrderLines(ctx, tx, no, cartID)
+		reads, err := s.readForOrder(ctx, tx, no, cartID, "", time.Now())
 		if err != nil {
 			return err
 		}
-		q, err = s.priceOrder(ctx, tx, no, lines)
+		lines, err := reads.lines(no)
+		if err != nil {
+			return err
+		}
+		q, err = s.priceOrder(ctx, reads.pricing, no, lines)
 		return err
 	})
 	if err != nil {
@@ -37,7 +41,7 @@ func (s *Store) QuoteOrder(ctx context.Context, no NewOrder) (pricing.Quote, err
 }
 
 // priceOrder checks that every line can be sold, in one currency, and prices the order.
-func (s *Store) priceOrder(ctx context.Context, tx pgx.Tx, no NewOrder, lines []pricedLine) (pricing.Quote, error) {
+func (s *Store) priceOrder(ctx context.Context, reads *pricingReads, no NewOrder, lines []pricedLine) (pricing.Quote, error) {
 	for _, l := range lines {
 		if l.Status != ProductActive {
 			return pricing.Quote{}, errs.E(errs.Conflict, "product %d is not for sale", l.ProductID).
@@ -47,7 +51,7 @@ func (s *Store) priceOrder(ctx context.Context, tx pgx.Tx, no NewOrder, lines []
 	currency := lines[0].Currency
 	req := pricing.Request{
 		CustomerID: no.CustomerID, Currency: currency, ShippingMethod: no.ShippingMethod,
-		Coupon: strings.TrimSpace(no.Coupon), Now: time.Now(),
+		Coupon: strings.TrimSpace(no.Coupon), Now: reads.now,
 		Destination: pricing.Destination{Country: no.ShippingAddress.Country, Region: no.ShippingAddress.Region},
 	}
 	for _, l := range lines {
@@ -60,7 +64,7 @@ func (s *Store) priceOrder(ctx context.Context, tx pgx.Tx, no NewOrder, lines []
 			CategoryID: l.CategoryID, Quantity: int64(l.Quantity), UnitPriceCents: l.PriceCents,
 			WeightGrams: l.WeightGrams, TaxClass: l.TaxClass})
 	}
-	q, err := s.quoter(tx).Quote(ctx, req)
+	q, err := s.quoter(reads).Quote(ctx, req)
 	if err != nil {
 		return pricing.Quote{}, err
 	}
@@ -85,42 +89,67 @@ func couponCode(q pricing.Quote) string {
 	return q.Promotion.Code
 }
 
-// insertOrderLines writes the lines numbered from 1 with their discounts and taxes, in one statement.
-func insertOrderLines(ctx context.Context, tx pgx.Tx, orderID string, lines []pricedLine, q pricing.Quote) error {
+// insertOrder writes the order with its lines (numbered from 1, with their discounts and taxes),
+// its shipments (one per seller, when it has shipping) and its first timeline event, in one
+// statement, and returns its id. pgx.ErrNoRows means an order with the same idempotency key
+// exists: nothing was written.
+func insertOrder(ctx context.Context, tx pgx.Tx, no NewOrder, hash string, lines []pricedLine, q pricing.Quote) (string, error) {
 	n := len(lines)
 	lineNos, products, quantities, prices := make([]int32, n), make([]int64, n), make([]int32, n), make([]int64, n)
-	sellers, currencies := make([]string, n), make([]string, n)
+	sellers, names, currencies := make([]string, n), make([]string, n), make([]string, n)
 	discounts, taxes, rates := make([]int64, n), make([]int64, n), make([]int64, n)
 	for i, l := range lines {
 		lineNos[i], products[i], quantities[i], prices[i] = int32(i+1), l.ProductID, int32(l.Quantity), l.PriceCents
-		sellers[i], currencies[i] = l.SellerID, l.Currency
+		sellers[i], names[i], currencies[i] = l.SellerID, l.Name, l.Currency
 		discounts[i], taxes[i], rates[i] = q.Lines[i].DiscountCents, q.Lines[i].TaxCents, q.Lines[i].TaxRatePPM
 	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO order_items (order_id, line_no, product_id, seller_id, name, quantity, unit_price_cents, currency,
-		                         discount_cents, tax_cents, tax_rate_ppm)
-		SELECT $1, l.line_no, l.product_id, l.seller_id, p.name, l.quantity, l.price, l.currency, l.discount, l.tax, l.rate
-		FROM unnest($2::int[], $3::bigint[], $4::uuid[], $5::int[], $6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::int[])
-		     AS l(line_no, product_id, seller_id, quantity, price, currency, discount, tax, rate)
-		JOIN products p ON p.id = l.product_id`,
-		orderID, lineNos, products, sellers, quantities, prices, currencies, discounts, taxes, rates)
-	return err
-}
-
-// insertShipments writes the order's shipments, one per seller, when it has shipping.
-func insertShipments(ctx context.Context, tx pgx.Tx, orderID string, q pricing.Quote) error {
-	if q.ShippingMethod == "" {
-		return nil
+	var sh shipmentColumns
+	if q.ShippingMethod != "" {
+		sh = shipmentColumnsOf(q.Shipments)
 	}
-	for _, sh := range q.Shipments {
-		if _, err := tx.Exec(ctx, `
+	var orderID string
+	err := tx.QueryRow(ctx, `
+		WITH o AS (
+			INSERT INTO orders (customer_id, currency, total_cents, subtotal_cents, discount_cents, shipping_cents,
+			                    shipping_discount_cents, tax_cents, prices_include_tax, shipping_method, promotion_id,
+			                    coupon_code, client_ip, payment_method, shipping_address, idempotency_key, request_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''), $11, NULLIF($12, ''), NULLIF($13, '')::inet, $14, $15, $16, $17)
+			ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+			RETURNING id),
+		lines AS (
+			INSERT INTO order_items (order_id, line_no, product_id, seller_id, name, quantity, unit_price_cents, currency,
+			                         discount_cents, tax_cents, tax_rate_ppm)
+			SELECT o.id, l.* FROM o, unnest($18::int[], $19::bigint[], $20::uuid[], $21::text[], $22::int[], $23::bigint[],
+			                                 $24::text[], $25::bigint[], $26::bigint[], $27::int[]) AS l),
+		shipments AS (
 			INSERT INTO order_shipments (order_id, seller_id, method_code, method_name, weight_grams, shipping_cents,
 			                             discount_cents, tax_cents, tax_rate_ppm)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			orderID, sh.SellerID, sh.MethodCode, sh.MethodName, sh.WeightGrams, sh.ShippingCents,
-			sh.DiscountCents, sh.TaxCents, sh.TaxRatePPM); err != nil {
-			return err
-		}
+			SELECT o.id, s.* FROM o, unnest($28::uuid[], $29::text[], $30::text[], $31::bigint[], $32::bigint[],
+			                                 $33::bigint[], $34::bigint[], $35::int[]) AS s),
+		event AS (
+			INSERT INTO order_events (order_id, status, note) SELECT o.id, $36, 'order received' FROM o)
+		SELECT id::text FROM o`,
+		no.CustomerID, q.Currency, q.TotalCents, q.SubtotalCents, q.DiscountCents, q.ShippingCents,
+		q.ShippingDiscountCents, q.TaxCents, q.PricesIncludeTax, q.ShippingMethod, promotionID(q),
+		couponCode(q), no.ClientIP, no.PaymentMethod, no.ShippingAddress, no.IdempotencyKey, hash,
+		lineNos, products, sellers, names, quantities, prices, currencies, discounts, taxes, rates,
+		sh.sellers, sh.codes, sh.names, sh.grams, sh.shipping, sh.discounts, sh.taxes, sh.rates,
+		OrderPending).Scan(&orderID)
+	return orderID, err
+}
+
+// shipmentColumns are an order's shipments as one array per column, for unnest.
+type shipmentColumns struct {
+	sellers, codes, names                    []string
+	grams, shipping, discounts, taxes, rates []int64
+}
+
+func shipmentColumnsOf(shipments []pricing.Shipment) shipmentColumns {
+	var c shipmentColumns
+	for _, s := range shipments {
+		c.sellers, c.codes, c.names = append(c.sellers, s.SellerID), append(c.codes, s.MethodCode), append(c.names, s.MethodName)
+		c.grams, c.shipping = append(c.grams, s.WeightGrams), append(c.shipping, s.ShippingCents)
+		c.discounts, c.taxes, c.rates = append(c.discounts, s.DiscountCents), append(c.taxes, s.TaxCents), append(c.rates, s.TaxRatePPM)
 	}
-	return nil
+	return c
 }

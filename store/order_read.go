@@ -18,14 +18,14 @@ import (
 // OrderByID returns an order with its lines, latest payment and timeline. It reads the
 // primary: a shopper polls it right after checkout and must see the saga's latest step.
 func (s *Store) OrderByID(ctx context.Context, id string) (Order, error) {
-	orders, err := loadOrders(ctx, s.Pool.Query, `WHERE o.id = $1`, id)
+	o, found, err := loadOrderByID(ctx, s.Pool, id)
 	if err != nil {
 		return Order{}, fmt.Errorf("order %s: %w", id, classify(err, "order"))
 	}
-	if len(orders) == 0 {
+	if !found {
 		return Order{}, fmt.Errorf("order %s: %w", id, errs.E(errs.NotFound, "order not found"))
 	}
-	return orders[0], nil
+	return o, nil
 }
 
 // OrderRef is who an order belongs to and where it stands: enough to route a payment
@@ -136,28 +136,33 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (OrderPage, error
 	return page, nil
 }
 
+// orderSelect reads orders (alias o); a WHERE/ORDER/LIMIT tail follows.
+const orderSelect = `
+	SELECT o.id::text, o.customer_id::text, o.status, o.cancel_reason, o.currency, o.total_cents,
+	       o.subtotal_cents, o.discount_cents, o.shipping_cents, o.shipping_discount_cents, o.tax_cents,
+	       o.prices_include_tax, o.shipping_method, o.promotion_id, o.coupon_code,
+	       o.payment_method, o.shipping_address, o.created_at, o.updated_at
+	FROM orders o `
+
+func scanOrder(r pgx.CollectableRow) (Order, error) {
+	var o Order
+	err := r.Scan(&o.ID, &o.CustomerID, &o.Status, &o.CancelReason, &o.Currency, &o.TotalCents,
+		&o.SubtotalCents, &o.DiscountCents, &o.ShippingCents, &o.ShippingDiscountCents, &o.TaxCents,
+		&o.PricesIncludeTax, &o.ShippingMethod, &o.PromotionID, &o.CouponCode,
+		&o.PaymentMethod, &o.ShippingAddress, &o.CreatedAt, &o.UpdatedAt)
+	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	o.Lines, o.Timeline, o.Shipments = []OrderLine{}, []OrderEvent{}, []OrderShipment{}
+	return o, err
+}
+
 // loadOrders reads the orders selected by tail (WHERE/ORDER/LIMIT over alias o), then their
-// lines, latest payments and timelines in one query each, whatever the number of orders.
+// lines, latest payments, timelines and shipments in one query each, whatever the number of orders.
 func loadOrders(ctx context.Context, query queryFunc, tail string, args ...any) ([]Order, error) {
-	rows, err := query(ctx, `
-		SELECT o.id::text, o.customer_id::text, o.status, o.cancel_reason, o.currency, o.total_cents,
-		       o.subtotal_cents, o.discount_cents, o.shipping_cents, o.shipping_discount_cents, o.tax_cents,
-		       o.prices_include_tax, o.shipping_method, o.promotion_id, o.coupon_code,
-		       o.payment_method, o.shipping_address, o.created_at, o.updated_at
-		FROM orders o `+tail, args...)
+	rows, err := query(ctx, orderSelect+tail, args...)
 	if err != nil {
 		return nil, err
 	}
-	orders, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Order, error) {
-		var o Order
-		err := r.Scan(&o.ID, &o.CustomerID, &o.Status, &o.CancelReason, &o.Currency, &o.TotalCents,
-			&o.SubtotalCents, &o.DiscountCents, &o.ShippingCents, &o.ShippingDiscountCents, &o.TaxCents,
-			&o.PricesIncludeTax, &o.ShippingMethod, &o.PromotionID, &o.CouponCode,
-			&o.PaymentMethod, &o.ShippingAddress, &o.CreatedAt, &o.UpdatedAt)
-		o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
-		o.Lines, o.Timeline, o.Shipments = []OrderLine{}, []OrderEvent{}, []OrderShipment{}
-		return o, err
-	})
+	orders, err := pgx.CollectRows(rows, scanOrder)
 	if err != nil || len(orders) == 0 {
 		return []Order{}, err
 	}
@@ -167,98 +172,130 @@ func loadOrders(ctx context.Context, query queryFunc, tail string, args ...any) 
 		ids[i] = orders[i].ID
 		index[orders[i].ID] = &orders[i]
 	}
-	for _, load := range []func(context.Context, queryFunc, []string, map[string]*Order) error{
-		loadOrderLines, loadOrderTimelines, loadOrderPayments, loadOrderShipments,
-	} {
-		if err := load(ctx, query, ids, index); err != nil {
+	for _, part := range orderParts {
+		rows, err := query(ctx, part.sql, ids)
+		if err != nil {
+			return nil, err
+		}
+		if err := part.addAll(rows, index); err != nil {
 			return nil, err
 		}
 	}
 	return orders, nil
 }
 
-// loadOrderLines adds the lines of the orders ids to index, in line order.
-func loadOrderLines(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
-	rows, err := query(ctx, `
+// loadOrderByID reads one order and its parts in one batch: one round trip, not five, for the
+// read every checkout answers with and every shopper polls.
+func loadOrderByID(ctx context.Context, db interface {
+	SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
+}, id string) (Order, bool, error) {
+	var orders []Order
+	index := map[string]*Order{}
+	b := &pgx.Batch{}
+	b.Queue(orderSelect+`WHERE o.id = $1`, id).Query(func(rows pgx.Rows) error {
+		var err error
+		if orders, err = pgx.CollectRows(rows, scanOrder); err == nil && len(orders) == 1 {
+			index[id] = &orders[0]
+		}
+		return err
+	})
+	for _, part := range orderParts {
+		b.Queue(part.sql, []string{id}).Query(func(rows pgx.Rows) error { return part.addAll(rows, index) })
+	}
+	if err := db.SendBatch(ctx, b).Close(); err != nil {
+		return Order{}, false, err
+	}
+	if len(orders) == 0 {
+		return Order{}, false, nil
+	}
+	return orders[0], true, nil
+}
+
+// orderPart is one read that completes orders: its query over their ids ($1), and how one of
+// its rows adds to the order it names.
+type orderPart struct {
+	sql string
+	add func(r pgx.Rows, index map[string]*Order) error
+}
+
+// addAll adds every row to its order, skipping orders not in index (deleted since they were read).
+func (p orderPart) addAll(rows pgx.Rows, index map[string]*Order) error {
+	return forEachRow(rows, func(r pgx.Rows) error { return p.add(r, index) })
+}
+
+var orderParts = [...]orderPart{
+	{sql: `
 		SELECT oi.order_id::text, oi.line_no, oi.product_id, oi.seller_id::text, oi.name, oi.quantity,
 		       oi.unit_price_cents, oi.discount_cents, oi.tax_cents, oi.tax_rate_ppm, oi.currency, oi.fulfilment
 		FROM order_items oi
-		WHERE oi.order_id = ANY($1::uuid[]) ORDER BY oi.order_id, oi.line_no`, ids)
-	if err != nil {
-		return err
-	}
-	return forEachRow(rows, func(r pgx.Rows) error {
-		var orderID string
-		var l OrderLine
-		if err := r.Scan(&orderID, &l.LineNo, &l.ProductID, &l.SellerID, &l.Name, &l.Quantity,
-			&l.UnitPriceCents, &l.DiscountCents, &l.TaxCents, &l.TaxRatePPM, &l.Currency, &l.Fulfilment); err != nil {
-			return err
-		}
-		l.LineTotalCents = l.UnitPriceCents * int64(l.Quantity)
-		index[orderID].Lines = append(index[orderID].Lines, l)
-		return nil
-	})
-}
-
-// loadOrderTimelines adds the timelines of the orders ids to index, oldest event first.
-func loadOrderTimelines(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
-	rows, err := query(ctx, `
+		WHERE oi.order_id = ANY($1::uuid[]) ORDER BY oi.order_id, oi.line_no`, add: addOrderLine},
+	{sql: `
 		SELECT order_id::text, status, note, created_at FROM order_events
-		WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, id`, ids)
-	if err != nil {
-		return err
-	}
-	return forEachRow(rows, func(r pgx.Rows) error {
-		var orderID string
-		var ev OrderEvent
-		if err := r.Scan(&orderID, &ev.Status, &ev.Note, &ev.At); err != nil {
-			return err
-		}
-		ev.At = ev.At.UTC()
-		index[orderID].Timeline = append(index[orderID].Timeline, ev)
-		return nil
-	})
-}
-
-// loadOrderPayments adds the latest payment of each of the orders ids to index.
-func loadOrderPayments(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
-	rows, err := query(ctx, `
+		WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, id`, add: addTimelineEvent},
+	{sql: `
 		SELECT DISTINCT ON (order_id) order_id::text, provider, provider_ref, status, amount_cents, currency
 		FROM payments WHERE order_id = ANY($1::uuid[])
-		ORDER BY order_id, created_at DESC, updated_at DESC`, ids)
-	if err != nil {
-		return err
-	}
-	return forEachRow(rows, func(r pgx.Rows) error {
-		var orderID string
-		var p OrderPayment
-		if err := r.Scan(&orderID, &p.Provider, &p.IntentID, &p.Status, &p.AmountCents, &p.Currency); err != nil {
-			return err
-		}
-		index[orderID].Payment = &p
-		return nil
-	})
-}
-
-// loadOrderShipments adds the shipments of the orders ids to index.
-func loadOrderShipments(ctx context.Context, query queryFunc, ids []string, index map[string]*Order) error {
-	rows, err := query(ctx, `
+		ORDER BY order_id, created_at DESC, updated_at DESC`, add: addOrderPayment},
+	{sql: `
 		SELECT order_id::text, seller_id::text, method_code, method_name, weight_grams, shipping_cents,
 		       discount_cents, tax_cents, tax_rate_ppm
-		FROM order_shipments WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seller_id`, ids)
-	if err != nil {
+		FROM order_shipments WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seller_id`, add: addOrderShipment},
+}
+
+// addOrderLine adds a line; lines come in line order.
+func addOrderLine(r pgx.Rows, index map[string]*Order) error {
+	var orderID string
+	var l OrderLine
+	if err := r.Scan(&orderID, &l.LineNo, &l.ProductID, &l.SellerID, &l.Name, &l.Quantity,
+		&l.UnitPriceCents, &l.DiscountCents, &l.TaxCents, &l.TaxRatePPM, &l.Currency, &l.Fulfilment); err != nil {
 		return err
 	}
-	return forEachRow(rows, func(r pgx.Rows) error {
-		var orderID string
-		var sh OrderShipment
-		if err := r.Scan(&orderID, &sh.SellerID, &sh.Method, &sh.MethodName, &sh.WeightGrams, &sh.ShippingCents,
-			&sh.DiscountCents, &sh.TaxCents, &sh.TaxRatePPM); err != nil {
-			return err
-		}
-		index[orderID].Shipments = append(index[orderID].Shipments, sh)
-		return nil
-	})
+	l.LineTotalCents = l.UnitPriceCents * int64(l.Quantity)
+	if o := index[orderID]; o != nil {
+		o.Lines = append(o.Lines, l)
+	}
+	return nil
+}
+
+// addTimelineEvent adds a timeline event; events come oldest first.
+func addTimelineEvent(r pgx.Rows, index map[string]*Order) error {
+	var orderID string
+	var ev OrderEvent
+	if err := r.Scan(&orderID, &ev.Status, &ev.Note, &ev.At); err != nil {
+		return err
+	}
+	ev.At = ev.At.UTC()
+	if o := index[orderID]; o != nil {
+		o.Timeline = append(o.Timeline, ev)
+	}
+	return nil
+}
+
+// addOrderPayment sets the order's latest payment.
+func addOrderPayment(r pgx.Rows, index map[string]*Order) error {
+	var orderID string
+	var p OrderPayment
+	if err := r.Scan(&orderID, &p.Provider, &p.IntentID, &p.Status, &p.AmountCents, &p.Currency); err != nil {
+		return err
+	}
+	if o := index[orderID]; o != nil {
+		o.Payment = &p
+	}
+	return nil
+}
+
+// addOrderShipment adds a shipment.
+func addOrderShipment(r pgx.Rows, index map[string]*Order) error {
+	var orderID string
+	var sh OrderShipment
+	if err := r.Scan(&orderID, &sh.SellerID, &sh.Method, &sh.MethodName, &sh.WeightGrams, &sh.ShippingCents,
+		&sh.DiscountCents, &sh.TaxCents, &sh.TaxRatePPM); err != nil {
+		return err
+	}
+	if o := index[orderID]; o != nil {
+		o.Shipments = append(o.Shipments, sh)
+	}
+	return nil
 }
 
 // forEachRow calls fn for every row and closes rows.

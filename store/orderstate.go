@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"shopflow/errs"
 )
@@ -93,16 +94,28 @@ func lockOrder(ctx context.Context, tx pgx.Tx, orderID string) (string, error) {
 // setOrderStatus moves an order through the state machine and adds the timeline event, in one
 // statement: every checkout changes status twice, each a round trip fewer.
 func setOrderStatus(ctx context.Context, tx pgx.Tx, orderID, from, to string, reason *string, note string) error {
+	b := &pgx.Batch{}
+	if err := queueOrderStatus(b, orderID, from, to, reason, note); err != nil {
+		return err
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// queueOrderStatus queues setOrderStatus's statement on b, so a step can send it with others.
+func queueOrderStatus(b *pgx.Batch, orderID, from, to string, reason *string, note string) error {
 	if err := CheckTransition(from, to); err != nil {
 		return err
 	}
-	tag, err := tx.Exec(ctx, `
+	b.Queue(`
 		WITH o AS (UPDATE orders SET status = $2, cancel_reason = $3, updated_at = now() WHERE id = $1 RETURNING id)
-		INSERT INTO order_events (order_id, status, note) SELECT id, $2, $4 FROM o`, orderID, to, reason, note)
-	if err == nil && tag.RowsAffected() != 1 {
-		err = errs.E(errs.NotFound, "order %s not found", orderID)
-	}
-	return err
+		INSERT INTO order_events (order_id, status, note) SELECT id, $2, $4 FROM o`, orderID, to, reason, note).
+		Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return errs.E(errs.NotFound, "order %s not found", orderID)
+			}
+			return nil
+		})
+	return nil
 }
 
 // addOrderEvent adds an entry to the order's timeline.

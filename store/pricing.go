@@ -11,59 +11,89 @@ import (
 	"shopflow/pricing"
 )
 
-// PricingData reads what quotes depend on: shipping methods, promotions and tax rates. It is
-// the built-in pricing.Source and pricing.RateSource.
-type PricingData struct{ q queryer }
-
-// queryer runs a query on a pool or in a transaction.
-type queryer interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+// pricingReads is what a quote depends on: the destination zone's shipping methods, the
+// coupon's promotion or the automatic ones, and the destination's tax rates. They are queued
+// on the batch that reads the order's products, so pricing costs no round trip of its own. It
+// is the built-in pricing.Source and pricing.RateSource, for the request it was read for.
+type pricingReads struct {
+	country, customerID, coupon string
+	now                         time.Time
+	methods                     []shippingMethod
+	zoned, anyZones             bool
+	promotions                  []pricing.Promotion
+	rates                       []pricing.Rate
 }
 
-// quoter prices orders reading through q (the checkout's transaction, so a checkout holds one
-// connection, not two), with the shop's tax setting and provider.
-func (s *Store) quoter(q queryer) pricing.Quoter {
-	data := PricingData{q}
-	var tax pricing.TaxProvider = pricing.Table{Rates: data}
+// shippingMethod is an active method of the destination's zone, in its currency.
+type shippingMethod struct {
+	pricing.Method
+	currency string
+}
+
+// quoter prices orders from reads, with the shop's tax setting and provider.
+func (s *Store) quoter(reads *pricingReads) pricing.Quoter {
+	var tax pricing.TaxProvider = pricing.Table{Rates: reads}
 	if s.Tax != nil {
 		tax = s.Tax
 	}
-	return pricing.Quoter{Source: data, Tax: tax, PricesIncludeTax: s.PricesIncludeTax}
+	return pricing.Quoter{Source: reads, Tax: tax, PricesIncludeTax: s.PricesIncludeTax}
 }
 
-// Shipping returns the active methods of the zone holding country priced in currency,
-// cheapest first, and whether such a zone, or any zone, exists.
-func (d PricingData) Shipping(ctx context.Context, country, currency string) ([]pricing.Method, bool, bool, error) {
-	rows, err := d.q.Query(ctx, `
+// queuePricingReads queues on b the reads a quote for no at now needs; the built-in tax table's
+// rates only when no TaxProvider replaces it.
+func (s *Store) queuePricingReads(b *pgx.Batch, no NewOrder, now time.Time) *pricingReads {
+	r := &pricingReads{country: no.ShippingAddress.Country, customerID: no.CustomerID, coupon: strings.TrimSpace(no.Coupon), now: now}
+	b.Queue(`
 		WITH z AS (SELECT zone_id FROM shipping_zone_countries WHERE country = $1)
 		SELECT EXISTS (SELECT 1 FROM shipping_zones), EXISTS (SELECT 1 FROM z),
-		       m.code, m.name, m.kind, m.price_cents, m.per_kg_cents, m.free_over_cents
+		       m.code, m.name, m.kind, m.price_cents, m.per_kg_cents, m.free_over_cents, m.currency
 		FROM (SELECT 1) one
-		LEFT JOIN shipping_methods m ON m.zone_id = (SELECT zone_id FROM z) AND m.active AND m.currency = $2
-		ORDER BY m.price_cents, m.code`, country, currency)
-	if err != nil {
-		return nil, false, false, fmt.Errorf("shipping methods: %w", err)
+		LEFT JOIN shipping_methods m ON m.zone_id = (SELECT zone_id FROM z) AND m.active
+		ORDER BY m.price_cents, m.code`, r.country).Query(r.scanShipping)
+	if r.coupon != "" {
+		b.Queue(`SELECT `+promotionColumns+` FROM promotions p WHERE upper(p.code) = upper($2)`,
+			r.customerID, r.coupon).Query(r.scanPromotions)
+	} else {
+		b.Queue(`SELECT `+promotionColumns+` FROM promotions p
+			WHERE p.code IS NULL AND p.active AND p.starts_at <= $2 AND (p.ends_at IS NULL OR p.ends_at > $2)
+			ORDER BY p.id`, r.customerID, now).Query(r.scanPromotions)
 	}
-	var methods []pricing.Method
-	var zoned, anyZones bool
+	if s.Tax == nil {
+		b.Queue(`SELECT country, region, tax_class, rate_ppm FROM tax_rates WHERE country = $1`, r.country).Query(r.scanRates)
+	}
+	return r
+}
+
+func (r *pricingReads) scanShipping(rows pgx.Rows) error {
 	for rows.Next() {
-		var code, name, kind *string
+		var code, name, kind, currency *string
 		var price, perKg *int64
 		var m pricing.Method
-		if err := rows.Scan(&anyZones, &zoned, &code, &name, &kind, &price, &perKg, &m.FreeOverCents); err != nil {
-			rows.Close()
-			return nil, false, false, fmt.Errorf("shipping methods: %w", err)
+		if err := rows.Scan(&r.anyZones, &r.zoned, &code, &name, &kind, &price, &perKg, &m.FreeOverCents, &currency); err != nil {
+			return fmt.Errorf("shipping methods: %w", err)
 		}
 		if code == nil {
 			continue
 		}
 		m.Code, m.Name, m.Kind, m.PriceCents, m.PerKgCents = *code, *name, *kind, *price, *perKg
-		methods = append(methods, m)
+		r.methods = append(r.methods, shippingMethod{Method: m, currency: *currency})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, false, false, fmt.Errorf("shipping methods: %w", err)
+	return rows.Err()
+}
+
+// Shipping returns the active methods of the destination's zone priced in currency, cheapest
+// first, and whether such a zone, or any zone, exists.
+func (r *pricingReads) Shipping(_ context.Context, country, currency string) ([]pricing.Method, bool, bool, error) {
+	if country != r.country {
+		return nil, false, false, fmt.Errorf("shipping to %s asked of reads made for %s", country, r.country)
 	}
-	return methods, zoned, anyZones, nil
+	var methods []pricing.Method
+	for _, m := range r.methods {
+		if m.currency == currency {
+			methods = append(methods, m.Method)
+		}
+	}
+	return methods, r.zoned, r.anyZones, nil
 }
 
 // promotionColumns are a promotion's fields for pricing (over alias p), with its categories'
@@ -80,27 +110,14 @@ const promotionColumns = `
 		SELECT count(*) FROM promotion_redemptions r
 		WHERE r.promotion_id = p.id AND r.customer_id = $1::uuid AND r.status <> 'released') END`
 
-// Promotions returns the coupon's promotion, or the automatic promotions running at now.
-func (d PricingData) Promotions(ctx context.Context, customerID, coupon string, now time.Time) ([]pricing.Promotion, error) {
-	var rows pgx.Rows
+func (r *pricingReads) scanPromotions(rows pgx.Rows) error {
 	var err error
-	if coupon != "" {
-		rows, err = d.q.Query(ctx, `SELECT `+promotionColumns+` FROM promotions p WHERE upper(p.code) = upper($2)`,
-			customerID, strings.TrimSpace(coupon))
-	} else {
-		rows, err = d.q.Query(ctx, `SELECT `+promotionColumns+` FROM promotions p
-			WHERE p.code IS NULL AND p.active AND p.starts_at <= $2 AND (p.ends_at IS NULL OR p.ends_at > $2)
-			ORDER BY p.id`, customerID, now)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read promotions: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricing.Promotion, error) {
+	r.promotions, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (pricing.Promotion, error) {
 		var p pricing.Promotion
 		var categories []int64
 		var usage, perCustomer *int32
 		var uses int32
-		err := r.Scan(&p.ID, &p.Name, &p.Code, &p.Kind, &p.PercentBP, &p.AmountCents, &p.Currency, &p.AppliesTo,
+		err := row.Scan(&p.ID, &p.Name, &p.Code, &p.Kind, &p.PercentBP, &p.AmountCents, &p.Currency, &p.AppliesTo,
 			&p.ProductIDs, &categories, &p.MinSubtotalCents, &p.StartsAt, &p.EndsAt, &p.Active, &usage, &perCustomer,
 			&uses, &p.CustomerUses)
 		p.CategoryIDs, p.Uses = categories, int64(uses)
@@ -115,23 +132,35 @@ func (d PricingData) Promotions(ctx context.Context, customerID, coupon string, 
 		return p, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read promotions: %w", err)
+		return fmt.Errorf("read promotions: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
-// TaxRates returns the shop's tax rates for country (all its regions and classes).
-func (d PricingData) TaxRates(ctx context.Context, country string) ([]pricing.Rate, error) {
-	rows, err := d.q.Query(ctx, `SELECT country, region, tax_class, rate_ppm FROM tax_rates WHERE country = $1`, country)
-	if err != nil {
-		return nil, fmt.Errorf("read tax rates: %w", err)
+// Promotions returns the coupon's promotion, or the automatic promotions running at now.
+func (r *pricingReads) Promotions(_ context.Context, customerID, coupon string, now time.Time) ([]pricing.Promotion, error) {
+	if customerID != r.customerID || strings.TrimSpace(coupon) != r.coupon || !now.Equal(r.now) {
+		return nil, fmt.Errorf("promotions for customer %s, coupon %q asked of reads made for %s, %q", customerID, coupon, r.customerID, r.coupon)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricing.Rate, error) {
+	return r.promotions, nil
+}
+
+func (r *pricingReads) scanRates(rows pgx.Rows) error {
+	var err error
+	r.rates, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (pricing.Rate, error) {
 		var t pricing.Rate
-		return t, r.Scan(&t.Country, &t.Region, &t.TaxClass, &t.RatePPM)
+		return t, row.Scan(&t.Country, &t.Region, &t.TaxClass, &t.RatePPM)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read tax rates: %w", err)
+		return fmt.Errorf("read tax rates: %w", err)
 	}
-	return out, nil
+	return nil
+}
+
+// TaxRates returns the shop's tax rates for the destination's country (all its regions and classes).
+func (r *pricingReads) TaxRates(_ context.Context, country string) ([]pricing.Rate, error) {
+	if country != r.country {
+		return nil, fmt.Errorf("tax rates of %s asked of reads made for %s", country, r.country)
+	}
+	return r.rates, nil
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // Sales are counted once per order line, whichever path reports them first: our checkout
-// (source "shopflow"), the ingest API, or a batch file. Every path goes through countSales, which
+// (source "shopflow"), the ingest API, or a batch file. Every path goes through countSalesOf, which
 // in one statement claims the lines' keys in sale_keys, writes the new ones to sales_facts, and
 // adds them to the hourly rollups: sales_hourly (ranking, analytics) and the analytics rollups
 // (analytics_rollup.go).
@@ -18,15 +18,20 @@ import (
 const saleColumns = `source, external_order_id, line_no, ordered_at, product_id, seller_id, category_id, quantity, unit_price_cents, currency,
 	discount_cents, tax_cents`
 
-// countSales counts the lines yielded by sourceSQL (a SELECT of saleColumns) that were not
-// counted before, and returns how many it counted. Lines repeated within the source count once.
-func countSales(ctx context.Context, tx pgx.Tx, sourceSQL string, args ...any) (int64, error) {
-	return countSalesOf(ctx, tx, false, sourceSQL, args...)
+// countSalesOf counts the lines yielded by sourceSQL (a SELECT of saleColumns) that were not
+// counted before, and returns how many it counted. Lines repeated within the source count once;
+// unique says the source yields each key at most once (the caller checked), so neither insert
+// needs DISTINCT ON and its sort.
+func countSalesOf(ctx context.Context, tx pgx.Tx, unique bool, sourceSQL string, args ...any) (int64, error) {
+	var counted int64
+	if err := tx.QueryRow(ctx, countSalesSQL(unique, sourceSQL), args...).Scan(&counted); err != nil {
+		return 0, fmt.Errorf("count sales: %w", err)
+	}
+	return counted, nil
 }
 
-// countSalesOf is countSales; unique says the source yields each key at most once (the caller
-// checked), so neither insert needs DISTINCT ON and its sort.
-func countSalesOf(ctx context.Context, tx pgx.Tx, unique bool, sourceSQL string, args ...any) (int64, error) {
+// countSalesSQL is the statement countSalesOf runs: it answers with the number of lines counted.
+func countSalesSQL(unique bool, sourceSQL string) string {
 	claim := `SELECT DISTINCT ON (source, external_order_id, line_no) source, external_order_id, line_no, ordered_at
 			FROM src ORDER BY source, external_order_id, line_no`
 	fact := `SELECT DISTINCT ON (s.source, s.external_order_id, s.line_no) s.source, s.external_order_id, s.line_no, s.ordered_at,
@@ -39,44 +44,39 @@ func countSalesOf(ctx context.Context, tx pgx.Tx, unique bool, sourceSQL string,
 			       s.product_id, s.seller_id, s.category_id, s.quantity, s.unit_price_cents, s.currency, s.discount_cents, s.tax_cents
 			FROM src s JOIN claimed c USING (source, external_order_id, line_no)`
 	}
-	var counted int64
-	err := tx.QueryRow(ctx, `
-		WITH src AS (`+sourceSQL+`),
+	return `
+		WITH src AS (` + sourceSQL + `),
 		claimed AS (
 			INSERT INTO sale_keys (source, external_order_id, line_no, ordered_at)
-			`+claim+`
+			` + claim + `
 			ON CONFLICT DO NOTHING
 			RETURNING source, external_order_id, line_no),
 		facts AS (
-			INSERT INTO sales_facts (`+saleColumns+`)
-			`+fact+`
+			INSERT INTO sales_facts (` + saleColumns + `)
+			` + fact + `
 			RETURNING source, external_order_id, date_trunc('hour', ordered_at) AS hour, product_id, currency, category_id, seller_id,
 			          quantity, unit_price_cents, discount_cents),
-		`+orderKeysSQL+`,
+		` + orderKeysSQL + `,
 		rolled AS (
 			-- Rows are upserted in key order so concurrent counts never deadlock on the rollup.
 			INSERT INTO sales_hourly AS h (hour, product_id, currency, category_id, seller_id, units, revenue_cents, lines, orders, discount_cents)
 			SELECT f.hour, f.product_id, f.currency, f.category_id, f.seller_id, f.units, f.revenue, f.lines, coalesce(o.n, 0), f.discount
 			FROM (SELECT hour, product_id, currency, min(category_id) AS category_id, min(seller_id::text)::uuid AS seller_id,
-			             sum(quantity) AS units, least(sum(quantity::numeric * unit_price_cents), `+maxCents+`)::bigint AS revenue,
-			             count(*) AS lines, least(sum(discount_cents), `+maxCents+`)::bigint AS discount
+			             sum(quantity) AS units, least(sum(quantity::numeric * unit_price_cents), ` + maxCents + `)::bigint AS revenue,
+			             count(*) AS lines, least(sum(discount_cents), ` + maxCents + `)::bigint AS discount
 			      FROM facts GROUP BY 1, 2, 3) f
 			LEFT JOIN (SELECT hour, product_id, currency, count(*) AS n FROM product_orders GROUP BY 1, 2, 3) o
 			       USING (hour, product_id, currency)
 			ORDER BY 1, 2, 3
 			ON CONFLICT (hour, product_id, currency) DO UPDATE
 			SET units = h.units + EXCLUDED.units,
-			    revenue_cents = least(h.revenue_cents::numeric + EXCLUDED.revenue_cents, `+maxCents+`)::bigint,
+			    revenue_cents = least(h.revenue_cents::numeric + EXCLUDED.revenue_cents, ` + maxCents + `)::bigint,
 			    lines = h.lines + EXCLUDED.lines,
 			    orders = h.orders + EXCLUDED.orders,
-			    discount_cents = least(h.discount_cents::numeric + EXCLUDED.discount_cents, `+maxCents+`)::bigint
+			    discount_cents = least(h.discount_cents::numeric + EXCLUDED.discount_cents, ` + maxCents + `)::bigint
 			RETURNING 1),
-		`+sellerRollupSQL+`
-		SELECT count(*) FROM facts`, args...).Scan(&counted)
-	if err != nil {
-		return 0, fmt.Errorf("count sales: %w", err)
-	}
-	return counted, nil
+		` + sellerRollupSQL + `
+		SELECT count(*) FROM facts`
 }
 
 // maxCents is the largest revenue an hourly rollup holds. Totals saturate there instead of
@@ -84,16 +84,13 @@ func countSalesOf(ctx context.Context, tx pgx.Tx, unique bool, sourceSQL string,
 // included, and a batch of extreme (but each valid) ingest lines could cause it on purpose.
 const maxCents = "9223372036854775807"
 
-// recordOrderSales counts a placed order's lines as sales (source "shopflow").
-func recordOrderSales(ctx context.Context, tx pgx.Tx, orderID string) error {
-	_, err := countSales(ctx, tx, `
-		SELECT 'shopflow'::text AS source, o.id::text AS external_order_id, oi.line_no, o.created_at AS ordered_at,
-		       oi.product_id, oi.seller_id, p.category_id, oi.quantity, oi.unit_price_cents, oi.currency,
-		       oi.discount_cents, oi.tax_cents
-		FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
-		WHERE o.id = $1`, orderID)
-	return err
-}
+// orderSalesSQL counts a placed order's ($1) lines as sales (source "shopflow").
+var orderSalesSQL = countSalesSQL(false, `
+	SELECT 'shopflow'::text AS source, o.id::text AS external_order_id, oi.line_no, o.created_at AS ordered_at,
+	       oi.product_id, oi.seller_id, p.category_id, oi.quantity, oi.unit_price_cents, oi.currency,
+	       oi.discount_cents, oi.tax_cents
+	FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
+	WHERE o.id = $1`)
 
 // SaleLine is one order line reported as sold by an outside source. Seller and category come
 // from the product.
@@ -137,7 +134,7 @@ func RecordSalesTx(ctx context.Context, tx pgx.Tx, lines []SaleLine) (int64, err
 	if len(lines) == 0 {
 		return 0, nil
 	}
-	// countSales sorts the chunk three times (keys, the join, the rollup's groups): with the
+	// countSalesOf sorts the chunk three times (keys, the join, the rollup's groups): with the
 	// default 4MB of work_mem, a chunk of 50,000 lines spills every sort to temporary files.
 	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
 		return 0, fmt.Errorf("work_mem: %w", err)

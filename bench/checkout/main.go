@@ -19,6 +19,8 @@ type options struct {
 	load
 	benchenv.Flags
 	Rounds, Products, Customers int
+	// Profile is a directory to write a CPU profile of each phase of the last round into.
+	Profile string
 }
 
 func main() { benchenv.Main("checkout", parseFlags, options.bound, run) }
@@ -62,6 +64,7 @@ Flags:
 	fs.IntVar(&o.Rounds, "rounds", 2, "how many times to run bare then checkout; the machine's speed drifts, so both phases share every stretch of it")
 	fs.IntVar(&o.Products, "products", 1000, "products to seed; each checkout buys one at random")
 	fs.IntVar(&o.Customers, "customers", 32, "customers to register and spread the orders over")
+	fs.StringVar(&o.Profile, "profile", "", "`directory` to write a CPU profile of this process (API, worker, driver) per phase into (last round; '' = none)")
 	o.Flags.Register(fs, true)
 	if err := fs.Parse(args); err != nil {
 		return o, err

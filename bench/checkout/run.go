@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -37,7 +39,10 @@ func run(ctx context.Context, o options, out, stderr io.Writer) (err error) {
 				fn = r.shop.Checkout
 			}
 			fmt.Fprintf(out, "\n== %s, round %d of %d\n", name, round, o.Rounds)
-			ph := o.load.run(ctx, out, name, &seq, fn)
+			ph, err := runPhase(ctx, o, out, name, round, &seq, fn)
+			if err != nil {
+				return err
+			}
 			if ctx.Err() != nil {
 				return fmt.Errorf("interrupted or out of time (%w); nothing recorded", ctx.Err())
 			}
@@ -57,6 +62,26 @@ func run(ctx context.Context, o options, out, stderr io.Writer) (err error) {
 	}
 	fmt.Fprintf(out, "checkout bench: wrote its section of %s\n", o.Doc)
 	return nil
+}
+
+// runPhase runs one phase, under the CPU profiler in the last round when --profile asks for it.
+func runPhase(ctx context.Context, o options, out io.Writer, name string, round int, seq *atomic.Int64, fn op) (phase, error) {
+	if o.Profile == "" || round != o.Rounds {
+		return o.load.run(ctx, out, name, seq, fn), nil
+	}
+	if err := os.MkdirAll(o.Profile, 0o755); err != nil {
+		return phase{}, err
+	}
+	f, err := os.Create(filepath.Join(o.Profile, name+".pprof"))
+	if err != nil {
+		return phase{}, err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return phase{}, fmt.Errorf("profile %s: %w", name, err)
+	}
+	defer pprof.StopCPUProfile()
+	return o.load.run(ctx, out, name, seq, fn), nil
 }
 
 // rig is what a run starts, all on 127.0.0.1: a Temporal dev server, a fresh database, Shopflow

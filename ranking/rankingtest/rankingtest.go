@@ -157,7 +157,7 @@ func seedSales(ctx context.Context, pool *pgxpool.Pool, spec Spec, tag string, p
 			spec.Progress(written)
 		}
 	}
-	// As migration 00004 and store.countSales roll up.
+	// As migration 00004 and store.countSalesOf roll up.
 	if _, err := conn.Exec(ctx, `
 		INSERT INTO sales_hourly AS h (hour, product_id, currency, category_id, seller_id, units, revenue_cents, lines)
 		SELECT date_trunc('hour', ordered_at), product_id, currency, min(category_id), min(seller_id::text)::uuid,
