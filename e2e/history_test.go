@@ -32,8 +32,10 @@ const checkoutHistories = "checkout_"
 // change, activity results of a new shape) records beside the old files under a new
 // generation; the old files stay, proving that executions recorded in their shape can finish.
 // The generation "" holds the histories recorded before activities had Result types of their
-// own, "_results" those recorded before sagas screened on one version marker (screenedVersion).
-const historyGeneration = "_v2"
+// own, "_results" those recorded before sagas screened on one version marker (screenedVersion),
+// "_v2" those recorded before sagas carried their version in their input and no marker
+// (CheckoutInput.Version).
+const historyGeneration = "_v3"
 
 // TestRecordHistories runs one saga down each path the checkout takes, plus a sweep, against
 // the real server, and writes their histories to workflows/testdata (writeHistory), where

@@ -43,7 +43,7 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	if err := s.handleReviewUpdates(ctx); err != nil {
 		return CheckoutResult{}, err
 	}
-	s.version = workflow.GetVersion(ctx, cancelUpdateChange, workflow.DefaultVersion, screenedVersion)
+	s.version = sagaVersion(ctx, in)
 	res, err := s.run(ctx)
 	return s.end(ctx, res, err)
 }

@@ -28,6 +28,27 @@ const cancelUpdateChange = "cancel-update"
 // carry fraudScreenChange, or not, and replay as they were recorded.
 const screenedVersion workflow.Version = 2
 
+// sagaVersion is the saga's code version (cancelUpdateChange). A saga whose starter chose
+// screenedVersion (CheckoutInput.Version) records no marker at all: the Go SDK upserts
+// TemporalChangeVersion with every new marker, a visibility write per order on the Temporal
+// server, and the start event already holds the choice. On
+// replay such a saga looks for a marker only to follow a worker that predates the field: that
+// worker ignored it and recorded its own version, which the history then has. Sagas started
+// before the field (Version zero) ask GetVersion, as they always did.
+func sagaVersion(ctx workflow.Context, in CheckoutInput) workflow.Version {
+	if in.Version != screenedVersion {
+		return workflow.GetVersion(ctx, cancelUpdateChange, workflow.DefaultVersion, screenedVersion)
+	}
+	if !workflow.IsReplaying(ctx) {
+		return screenedVersion
+	}
+	// Replaying, GetVersion records nothing: it returns the history's marker, or DefaultVersion.
+	if v := workflow.GetVersion(ctx, cancelUpdateChange, workflow.DefaultVersion, screenedVersion); v != workflow.DefaultVersion {
+		return v
+	}
+	return screenedVersion
+}
+
 // CancelOutcome is how an order's cancel ended, as the saga settled it.
 type CancelOutcome struct {
 	// Canceled is true when the order ended canceled (by this request or, racing it, by the

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"shopflow/store"
 )
@@ -68,6 +69,10 @@ type CheckoutInput struct {
 	// FraudReviewTimeout bounds the wait for an admin's fraud review; the order is canceled
 	// fraud_review_timeout after it. Zero takes the saga's default (24h).
 	FraudReviewTimeout time.Duration `json:",omitempty"`
+	// Version is the saga's code version, chosen by its starter (Start: screenedVersion) and
+	// kept in the start event, so a new saga records no version marker (see sagaVersion). Zero
+	// for sagas started before it, which ask workflow.GetVersion as they were recorded.
+	Version workflow.Version `json:",omitempty"`
 }
 
 // CheckoutResult is how the saga ended.
@@ -123,7 +128,8 @@ func (c *Checkouts) Start(ctx context.Context, orderID, customerID string) error
 			SearchOrderID.ValueSet(orderID), SearchCustomerID.ValueSet(customerID), SearchOrderStatus.ValueSet("pending")),
 	}
 	_, err := c.Client.ExecuteWorkflow(ctx, opts, CheckoutWorkflowName,
-		CheckoutInput{OrderID: orderID, CustomerID: customerID, PaymentTimeout: c.PaymentTimeout, FraudReviewTimeout: c.FraudReviewTimeout})
+		CheckoutInput{OrderID: orderID, CustomerID: customerID, PaymentTimeout: c.PaymentTimeout,
+			FraudReviewTimeout: c.FraudReviewTimeout, Version: screenedVersion})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil // finished already: the reuse policy refuses a second saga for the order
